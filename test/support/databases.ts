@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { migrate } from '../../shared/adapters/db/migrate.ts';
+import { PgDb } from '../../shared/adapters/db/pg-db.ts';
+import { PgliteDb } from '../../shared/adapters/db/pglite-db.ts';
+import type { Db } from '../../shared/ports/db.ts';
+
+/** The real Postgres every machine runs (trust auth); `TEST_PG_URL` overrides it. */
+export const postgresAdminUrl = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  db: Db;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database on the real Postgres server, dropped afterwards. */
+export async function freshPostgres(): Promise<TestDatabase> {
+  const name = `sergas_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: postgresAdminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(postgresAdminUrl);
+  url.pathname = `/${name}`;
+  const db = PgDb.connect(url.toString(), { max: 10 });
+  await migrate(db);
+  return {
+    db,
+    async drop() {
+      await db.close();
+      const cleanup = new pg.Client({ connectionString: postgresAdminUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
+/** A fresh, migrated in-memory PGlite. */
+export async function freshPglite(): Promise<TestDatabase> {
+  const db = await PgliteDb.open();
+  await migrate(db);
+  return { db, drop: () => db.close() };
+}
+
+/** For `describe.each`: every data-layer test runs against the real Postgres and against PGlite. */
+export function databases(): [string, () => Promise<TestDatabase>][] {
+  return [
+    ['postgres', freshPostgres],
+    ['pglite', freshPglite],
+  ];
+}
