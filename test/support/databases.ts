@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { migrate } from '../../shared/adapters/db/migrate.ts';
 import { PgDb } from '../../shared/adapters/db/pg-db.ts';
@@ -36,10 +37,18 @@ export async function freshPostgres(): Promise<TestDatabase> {
   };
 }
 
-/** A fresh, migrated in-memory PGlite. */
+let template: Promise<Blob> | undefined;
+
+/** A fresh, migrated in-memory PGlite, cloned from a per-worker migrated template (creating one costs ~2 s). */
 export async function freshPglite(): Promise<TestDatabase> {
-  const db = await PgliteDb.open();
-  await migrate(db);
+  template ??= (async () => {
+    const seed = await PgliteDb.open();
+    await migrate(seed);
+    const dump = await seed.pglite.dumpDataDir('none');
+    await seed.close();
+    return dump;
+  })();
+  const db = new PgliteDb(await PGlite.create({ loadDataDir: await template }));
   return { db, drop: () => db.close() };
 }
 

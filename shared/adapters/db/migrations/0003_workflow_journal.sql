@@ -19,7 +19,7 @@ CREATE INDEX idx_workflow_executions_status ON workflow_executions(status);
 CREATE TABLE workflow_journal (
   execution_id varchar(100) NOT NULL,
   state_name   varchar(100) NOT NULL,
-  input_hash   varchar(64) NOT NULL,
+  input_hash   varchar(80) NOT NULL,
   attempts     integer NOT NULL DEFAULT 1,
   output       jsonb NOT NULL,
   started_at   timestamptz NOT NULL,
