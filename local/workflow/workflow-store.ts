@@ -215,8 +215,10 @@ export class WorkflowStore {
       output: unknown;
       input_hash: string;
     }>(
-      `SELECT state_name, started_at, completed_at, output, input_hash FROM workflow_journal
-       WHERE execution_id = $1 AND input_hash NOT LIKE 'token:%'`,
+      `SELECT state_name, started_at, completed_at, output, input_hash FROM workflow_journal j
+       WHERE execution_id = $1 AND input_hash NOT LIKE 'token:%'
+         AND NOT EXISTS (SELECT 1 FROM workflow_task_tokens t
+                         WHERE t.execution_id = j.execution_id AND t.state_name = j.state_name AND t.input_hash = j.input_hash)`,
       [executionId],
     );
     const tokens = await this.#db.query<TaskTokenRow>('SELECT * FROM workflow_task_tokens WHERE execution_id = $1', [

@@ -11,6 +11,8 @@ export const postgresAdminUrl = process.env.TEST_PG_URL ?? 'postgresql://postgre
 
 export interface TestDatabase {
   db: Db;
+  /** The connection string, for code that opens its own connection (real Postgres only). */
+  url?: string;
   drop(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export async function freshPostgres(): Promise<TestDatabase> {
   await migrate(db);
   return {
     db,
+    url: url.toString(),
     async drop() {
       await db.close();
       const cleanup = new pg.Client({ connectionString: postgresAdminUrl });

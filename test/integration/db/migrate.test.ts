@@ -13,8 +13,20 @@ describe.each(databases())('migrations on %s', (_name, makeDb) => {
     );
     expect(tables.map((t) => t.table_name)).toEqual(
       expect.arrayContaining([
-        'accounts', 'activities', 'recommendations', 'audit_logs', 'agent_sessions', 'owners', 'contacts', 'deals',
-        'notes', 'account_baselines', 'approvals', 'workflow_journal', 'workflow_executions', 'sync_state',
+        'accounts',
+        'activities',
+        'recommendations',
+        'audit_logs',
+        'agent_sessions',
+        'owners',
+        'contacts',
+        'deals',
+        'notes',
+        'account_baselines',
+        'approvals',
+        'workflow_journal',
+        'workflow_executions',
+        'sync_state',
       ]),
     );
   });

@@ -1,0 +1,6 @@
+import { httpHandler, json, pathParameter } from '../../shared/runtime/http-handler.ts';
+import { getAccountAnalysis } from '../../shared/use-cases/account-views.ts';
+
+export const handler = httpHandler(async (event, deps) =>
+  json(200, await getAccountAnalysis(deps, pathParameter(event, 'id'))),
+);

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { workflowTask } from '../../shared/runtime/workflow-task.ts';
+import { executeRecommendation } from '../../shared/use-cases/execute-recommendation.ts';
+
+const Payload = z.object({
+  runId: z.uuid(),
+  recommendationId: z.uuid(),
+  approvalId: z.string().min(1).max(64),
+  payloadHash: z.string().length(64),
+});
+
+export const handler = workflowTask(Payload, (deps, input) => executeRecommendation(deps, input));

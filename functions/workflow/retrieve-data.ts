@@ -1,0 +1,5 @@
+import { workflowTask } from '../../shared/runtime/workflow-task.ts';
+import { retrieveAccountData } from '../../shared/use-cases/workflow-steps.ts';
+import { StepPayload } from './schemas.ts';
+
+export const handler = workflowTask(StepPayload, (deps, input) => retrieveAccountData(deps, input));

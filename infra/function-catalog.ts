@@ -1,0 +1,221 @@
+/**
+ * Every Lambda function Sergas deploys: where its handler lives, how it is reached and what it may touch.
+ * The stateless stack builds one AppFunction per entry and applies exactly the listed bindings, so this
+ * file is the place to read (and review) each function's permissions.
+ */
+
+/** What a function may use beyond the environment every function gets. */
+export type Binding =
+  | 'database' // read the DB secret; network access to the RDS Proxy is granted to all functions by SG
+  | 'redis' // read the Redis AUTH token secret
+  | 'zoho' // read the Zoho OAuth secret
+  | 'anthropic' // read the Anthropic API key secret
+  | 'embeddings' // invoke the Bedrock embedding model
+  | 'audit-write' // append to the audit archive (Object Lock: writes only, never deletes)
+  | 'exports-write' // write and read exports
+  | 'runs-start' // states:StartExecution on the account-analysis state machine
+  | 'runs-respond' // states:SendTaskSuccess/SendTaskFailure for approvals
+  | 'runs-read'; // describe executions and read their history
+
+/**
+ * How an API route is authenticated. Only `cognito` is enforced by API Gateway; the others are checked
+ * by the function because the caller cannot hold a Cognito token:
+ * - `approval-link`: a person following an e-mailed link; the short random single-use approval id in
+ *   the path is the credential (GET only shows, POST decides once);
+ * - `webhook-token`: Zoho notifications carry the verification token we registered with the channel;
+ * - `public`: returns no account data (health probe, the dashboard shell that signs in with Cognito).
+ */
+export type RouteAuth = 'cognito' | 'approval-link' | 'webhook-token' | 'public';
+
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST';
+  /** Path under the API root, `{name}` for path parameters. */
+  readonly path: string;
+  readonly auth: RouteAuth;
+}
+
+export interface FunctionSpec {
+  /** Kebab-case id; also the bundle directory and the suffix of the deployed function name. */
+  readonly id: string;
+  /** Handler module relative to the repository root; it must export `handler`. */
+  readonly entry: string;
+  readonly binds: readonly Binding[];
+  readonly route?: RouteSpec;
+  /** The `${…FunctionArn}` placeholder this function fills in statemachines/account-analysis.asl.json. */
+  readonly aslPlaceholder?: string;
+  readonly memoryMiB?: number;
+  readonly timeoutSeconds?: number;
+  /** Applied only where the stage allows reserved concurrency (see StageSettings.reserveConcurrency). */
+  readonly reservedConcurrency?: number;
+  /** Invoked by EventBridge Scheduler. */
+  readonly schedule?: 'daily-full-sync' | 'hourly-incremental-sync';
+}
+
+// API Gateway gives up after 29 s, so an API function that runs longer only burns money.
+const API_TIMEOUT = 29;
+// Below the ASL TimeoutSeconds (120) so a slow task fails as a Lambda timeout, which the ASL can tell apart.
+const TASK_TIMEOUT = 100;
+
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  // API: one function per route.
+  {
+    id: 'api-health',
+    entry: 'functions/api/health.ts',
+    binds: ['database', 'redis'],
+    route: { method: 'GET', path: '/api/v1/health', auth: 'public' },
+    timeoutSeconds: 10,
+  },
+  {
+    id: 'api-list-accounts',
+    entry: 'functions/api/list-accounts.ts',
+    binds: ['database'],
+    route: { method: 'GET', path: '/api/v1/accounts', auth: 'cognito' },
+  },
+  {
+    id: 'api-analyze-account',
+    entry: 'functions/api/analyze-account.ts',
+    binds: ['database', 'runs-start'],
+    route: { method: 'POST', path: '/api/v1/accounts/{id}/analyze', auth: 'cognito' },
+  },
+  {
+    id: 'api-get-account-status',
+    entry: 'functions/api/get-account-status.ts',
+    binds: ['database'],
+    route: { method: 'GET', path: '/api/v1/accounts/{id}/status', auth: 'cognito' },
+  },
+  {
+    id: 'api-get-recommendation',
+    entry: 'functions/api/get-recommendation.ts',
+    binds: ['database'],
+    route: { method: 'GET', path: '/api/v1/recommendations/{id}', auth: 'cognito' },
+  },
+  {
+    id: 'api-approve-recommendation',
+    entry: 'functions/api/approve-recommendation.ts',
+    binds: ['database', 'runs-respond', 'audit-write'],
+    route: { method: 'POST', path: '/api/v1/recommendations/{id}/approve', auth: 'cognito' },
+  },
+  {
+    id: 'api-list-approvals',
+    entry: 'functions/api/list-approvals.ts',
+    binds: ['database'],
+    route: { method: 'GET', path: '/api/v1/approvals', auth: 'cognito' },
+  },
+  {
+    id: 'api-get-run',
+    entry: 'functions/api/get-run.ts',
+    binds: ['database', 'runs-read'],
+    route: { method: 'GET', path: '/api/v1/runs/{id}', auth: 'cognito' },
+  },
+  {
+    id: 'api-approval-page',
+    entry: 'functions/api/approval-page.ts',
+    binds: ['database'],
+    route: { method: 'GET', path: '/approvals/{approvalId}', auth: 'approval-link' },
+  },
+  {
+    id: 'api-decide-approval',
+    entry: 'functions/api/decide-approval.ts',
+    binds: ['database', 'runs-respond', 'audit-write'],
+    route: { method: 'POST', path: '/approvals/{approvalId}', auth: 'approval-link' },
+  },
+  {
+    id: 'api-dashboard',
+    entry: 'functions/api/dashboard.ts',
+    binds: [],
+    route: { method: 'GET', path: '/', auth: 'public' },
+  },
+  {
+    id: 'webhook-zoho-notifications',
+    entry: 'functions/webhooks/zoho-notifications.ts',
+    binds: ['database', 'redis', 'zoho'],
+    route: { method: 'POST', path: '/api/webhooks/zoho', auth: 'webhook-token' },
+  },
+
+  // Workflow tasks of statemachines/account-analysis.asl.json.
+  {
+    id: 'workflow-initialize-run',
+    entry: 'functions/workflow/initialize-run.ts',
+    binds: ['database'],
+    aslPlaceholder: 'InitializeRunFunctionArn',
+  },
+  {
+    id: 'workflow-retrieve-data',
+    entry: 'functions/workflow/retrieve-data.ts',
+    binds: ['database', 'redis', 'zoho'],
+    aslPlaceholder: 'RetrieveDataFunctionArn',
+    memoryMiB: 1024,
+  },
+  {
+    id: 'workflow-analyze-memory',
+    entry: 'functions/workflow/analyze-memory.ts',
+    binds: ['database', 'embeddings'],
+    aslPlaceholder: 'AnalyzeMemoryFunctionArn',
+    memoryMiB: 1024,
+  },
+  {
+    id: 'workflow-author-recommendations',
+    entry: 'functions/workflow/author-recommendations.ts',
+    binds: ['database', 'anthropic', 'embeddings'],
+    aslPlaceholder: 'AuthorRecommendationsFunctionArn',
+    memoryMiB: 1024,
+  },
+  {
+    id: 'workflow-check-compliance',
+    entry: 'functions/workflow/check-compliance.ts',
+    binds: ['database'],
+    aslPlaceholder: 'CheckComplianceFunctionArn',
+  },
+  {
+    id: 'workflow-request-approval',
+    entry: 'functions/workflow/request-approval.ts',
+    binds: ['database', 'audit-write'],
+    aslPlaceholder: 'RequestApprovalFunctionArn',
+  },
+  {
+    id: 'workflow-execute-recommendation',
+    entry: 'functions/workflow/execute-recommendation.ts',
+    binds: ['database', 'redis', 'zoho', 'audit-write'],
+    aslPlaceholder: 'ExecuteRecommendationFunctionArn',
+  },
+  {
+    id: 'workflow-sync-memory',
+    entry: 'functions/workflow/sync-memory.ts',
+    binds: ['database', 'embeddings'],
+    aslPlaceholder: 'SyncMemoryFunctionArn',
+    memoryMiB: 1024,
+  },
+  {
+    id: 'workflow-record-failure',
+    entry: 'functions/workflow/record-failure.ts',
+    binds: ['database', 'audit-write'],
+    aslPlaceholder: 'RecordFailureFunctionArn',
+    // The ASL gives RecordFailure 60 s.
+    timeoutSeconds: 45,
+  },
+
+  // CRM sync, run by EventBridge Scheduler.
+  {
+    id: 'sync-full',
+    entry: 'functions/sync/full-sync.ts',
+    binds: ['database', 'redis', 'zoho', 'embeddings', 'exports-write'],
+    schedule: 'daily-full-sync',
+    memoryMiB: 2048,
+    timeoutSeconds: 900,
+    // One sync at a time: two concurrent full syncs would share the Zoho API quota and fight over rows.
+    reservedConcurrency: 1,
+  },
+  {
+    id: 'sync-incremental',
+    entry: 'functions/sync/incremental-sync.ts',
+    binds: ['database', 'redis', 'zoho', 'embeddings'],
+    schedule: 'hourly-incremental-sync',
+    memoryMiB: 1024,
+    timeoutSeconds: 900,
+    reservedConcurrency: 1,
+  },
+];
+
+export const DEFAULT_MEMORY_MIB = 512;
+export const timeoutOf = (spec: FunctionSpec): number =>
+  spec.timeoutSeconds ?? (spec.route ? API_TIMEOUT : TASK_TIMEOUT);

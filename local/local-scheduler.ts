@@ -1,0 +1,59 @@
+import type { Container } from '../shared/runtime/container.ts';
+import { syncFull } from '../shared/use-cases/sync-full.ts';
+
+/** Milliseconds until the next 02:00 in `timeZone`. */
+export function msUntilNext(hour: number, now: Date, timeZone: string): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
+      .formatToParts(now)
+      .map((p) => [p.type, Number(p.value)]),
+  ) as { hour: number; minute: number; second: number };
+  const secondsIntoDay = parts.hour * 3600 + parts.minute * 60 + parts.second;
+  let wait = hour * 3600 - secondsIntoDay;
+  if (wait <= 0) wait += 24 * 3600;
+  return wait * 1000;
+}
+
+/**
+ * What EventBridge Scheduler does on AWS: the daily full sync at 02:00 (the tenant's time zone), and
+ * the hourly sync. Until incremental sync lands, the hourly run is a full sync too: the hash check
+ * writes only what changed, at the cost of API calls.
+ */
+export function startLocalScheduler(deps: Container, options: { timeZone: string }) {
+  let stopped = false;
+  const timers: NodeJS.Timeout[] = [];
+  const run = async (label: string) => {
+    try {
+      const result = await syncFull(deps);
+      process.stderr.write(`scheduler: ${label} sync done (${result.apiCalls} API calls)\n`);
+    } catch (error) {
+      process.stderr.write(`scheduler: ${label} sync failed: ${(error as Error).message}\n`);
+    }
+  };
+  const daily = () => {
+    timers.push(
+      setTimeout(
+        async () => {
+          if (stopped) return;
+          await run('daily full');
+          daily();
+        },
+        msUntilNext(2, new Date(), options.timeZone),
+      ),
+    );
+  };
+  daily();
+  timers.push(setInterval(() => void run('hourly'), 3600_000));
+  return {
+    stop() {
+      stopped = true;
+      for (const timer of timers) clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,188 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { migrate } from '../shared/adapters/db/migrate.ts';
+import { PgDb } from '../shared/adapters/db/pg-db.ts';
+import { PgliteDb } from '../shared/adapters/db/pglite-db.ts';
+import type { Config } from '../shared/config/config.ts';
+import { AppError } from '../shared/errors.ts';
+import type { Db } from '../shared/ports/db.ts';
+import { assembleContainer, type Container, openCache, type ZohoConnection } from '../shared/runtime/container.ts';
+import { useContainer } from '../shared/runtime/current-container.ts';
+import { localTaskHandlers } from './workflow/local-task-handlers.ts';
+import { LocalWorkflowEngine } from './workflow/local-workflow-engine.ts';
+import { WorkflowStore } from './workflow/workflow-store.ts';
+import { generateDemoOrg } from './zoho-sandbox/demo-org-generator.ts';
+import { DEFAULT_SANDBOX_CREDENTIALS, type SandboxServer, startSandboxServer } from './zoho-sandbox/sandbox-server.ts';
+import { SandboxStore } from './zoho-sandbox/sandbox-store.ts';
+
+/** Written by `sergas start` so other `sergas` processes use its database and sandbox instead of opening their own. */
+export interface StackFile {
+  pid: number;
+  apiUrl: string;
+  sandboxUrl: string;
+  databaseUrl: string | null;
+  startedAt: string;
+}
+
+export class HomeInUseError extends AppError {
+  constructor(home: string, pid: number) {
+    super('HOME_IN_USE', `${home} is in use by another sergas process (pid ${pid}); wait for it, or set SERGAS_HOME`, {
+      expose: true,
+      status: 409,
+    });
+  }
+}
+
+export interface LocalContainer extends Container {
+  engine: LocalWorkflowEngine | null;
+  sandbox: { url: string; store: SandboxStore | null };
+  /** The embedded database, when this process owns it. */
+  pglite: PgliteDb | null;
+  /** Where other processes reach the embedded database, when this process serves it. */
+  databaseUrl: string | null;
+}
+
+const stackPath = (home: string) => join(home, 'stack.json');
+const lockPath = (home: string) => join(home, 'pgdata.lock');
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The running `sergas start` of this home, if any. */
+export async function runningStack(home: string): Promise<StackFile | null> {
+  try {
+    const stack = JSON.parse(await readFile(stackPath(home), 'utf8')) as StackFile;
+    return isAlive(stack.pid) && stack.pid !== process.pid ? stack : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function writeStackFile(home: string, stack: StackFile): Promise<void> {
+  await writeFile(stackPath(home), JSON.stringify(stack, null, 2));
+}
+
+export async function removeStackFile(home: string): Promise<void> {
+  await rm(stackPath(home), { force: true });
+}
+
+/** PGlite's data directory is single-process: a lock file with our pid keeps a second process out. */
+async function lockHome(home: string): Promise<() => Promise<void>> {
+  const path = lockPath(home);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(path, String(process.pid), { flag: 'wx' });
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(await readFile(path, 'utf8').catch(() => '0'));
+      if (holder && holder !== process.pid && isAlive(holder)) throw new HomeInUseError(home, holder);
+      await rm(path, { force: true });
+    }
+  }
+  throw new HomeInUseError(home, 0);
+}
+
+/** Fills an empty sandbox with the demo org, so the product shows something real on first run. */
+export async function seedSandboxIfEmpty(store: SandboxStore, config: Config, asOf: Date): Promise<boolean> {
+  if (store.list('Accounts').length > 0) return false;
+  await store.replace(generateDemoOrg({ accounts: config.demo.accounts, seed: config.demo.seed, asOf }));
+  return true;
+}
+
+export interface OpenOptions {
+  /** Serve the embedded database to other processes (for `sergas start`). */
+  serveDatabase?: boolean;
+  /** Port of the sandbox when this process starts it; 0 picks a free one. */
+  sandboxPort?: number;
+  /** "Now" for a demo org generated on first run. */
+  demoAsOf?: Date;
+}
+
+/**
+ * The local composition: the same container as on AWS, with PGlite (or the running stack's database),
+ * the Zoho sandbox (or a real Zoho when ZOHO_* is set) and the local Step Functions runner.
+ */
+export async function openLocalContainer(config: Config, options: OpenOptions = {}): Promise<LocalContainer> {
+  await mkdir(config.home, { recursive: true });
+  const cleanups: (() => Promise<void>)[] = [];
+  const attached = config.database.kind === 'pglite' ? await runningStack(config.home) : null;
+
+  let db: Db;
+  let pglite: PgliteDb | null = null;
+  let databaseUrl: string | null = null;
+  if (config.database.kind === 'postgres') {
+    db = PgDb.connect(config.database.url);
+  } else if (attached?.databaseUrl) {
+    db = PgDb.connect(attached.databaseUrl, { max: 3 });
+  } else {
+    cleanups.push(await lockHome(config.home));
+    pglite = await PgliteDb.open(config.database.dataDir);
+    db = pglite;
+    if (options.serveDatabase) {
+      const socket = new PGLiteSocketServer({ db: pglite.pglite, host: '127.0.0.1', port: 0, maxConnections: 16 });
+      await socket.start();
+      // This process goes through the socket too: the socket server keeps each connection's transaction whole.
+      databaseUrl = `postgresql://postgres:postgres@${socket.getServerConn()}/postgres`;
+      db = PgDb.connect(databaseUrl, { max: 4 });
+      cleanups.unshift(async () => {
+        await socket.stop();
+      });
+    }
+  }
+  await migrate(db);
+
+  let zoho: ZohoConnection;
+  let sandbox: LocalContainer['sandbox'];
+  if (config.crm.kind === 'zoho') {
+    zoho = config.crm;
+    sandbox = { url: config.crm.apiDomain ?? config.crm.accountsUrl, store: null };
+  } else if (attached) {
+    zoho = { accountsUrl: attached.sandboxUrl, apiDomain: attached.sandboxUrl, ...DEFAULT_SANDBOX_CREDENTIALS };
+    sandbox = { url: attached.sandboxUrl, store: null };
+  } else {
+    const store = await SandboxStore.open(config.crm.dataDir);
+    await seedSandboxIfEmpty(store, config, options.demoAsOf ?? startOfToday());
+    const server: SandboxServer = await startSandboxServer({ store, port: options.sandboxPort ?? 0 });
+    cleanups.unshift(() => server.close());
+    zoho = { accountsUrl: server.url, apiDomain: server.url, ...DEFAULT_SANDBOX_CREDENTIALS };
+    sandbox = { url: server.url, store };
+  }
+
+  let engine: LocalWorkflowEngine | null = null;
+  const container = assembleContainer({
+    config,
+    db,
+    cache: openCache(config),
+    zoho,
+    workflow: () => {
+      engine = new LocalWorkflowEngine({
+        store: new WorkflowStore(db),
+        definitions: { 'account-analysis': new URL('../statemachines/account-analysis.asl.json', import.meta.url) },
+        handlers: localTaskHandlers(),
+      });
+      return engine;
+    },
+    onClose: async () => {
+      await engine?.idle();
+      await db.close();
+      for (const cleanup of cleanups) await cleanup();
+      await pglite?.close();
+    },
+  });
+  const local: LocalContainer = { ...container, engine, sandbox, pglite, databaseUrl };
+  useContainer(local);
+  return local;
+}
+
+export function startOfToday(): Date {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+}

@@ -1,0 +1,51 @@
+import type { Context } from 'aws-lambda';
+import { handler as analyzeMemory } from '../../functions/workflow/analyze-memory.ts';
+import { handler as authorRecommendations } from '../../functions/workflow/author-recommendations.ts';
+import { handler as checkCompliance } from '../../functions/workflow/check-compliance.ts';
+import { handler as executeRecommendation } from '../../functions/workflow/execute-recommendation.ts';
+import { handler as initializeRun } from '../../functions/workflow/initialize-run.ts';
+import { handler as recordFailure } from '../../functions/workflow/record-failure.ts';
+import { handler as requestApproval } from '../../functions/workflow/request-approval.ts';
+import { handler as retrieveData } from '../../functions/workflow/retrieve-data.ts';
+import { handler as syncMemory } from '../../functions/workflow/sync-memory.ts';
+import type { TaskHandler } from './local-workflow-engine.ts';
+
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** What Lambda would pass; Powertools reads these fields. */
+function contextFor(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 900_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+const local =
+  (name: string, handler: LambdaHandler): TaskHandler =>
+  (payload) =>
+    handler(payload, contextFor(name));
+
+/** The ASL placeholders of statemachines/*.asl.json → the same Lambda handlers, in process. */
+export function localTaskHandlers(): Record<string, TaskHandler> {
+  return {
+    InitializeRunFunctionArn: local('initialize-run', initializeRun),
+    RetrieveDataFunctionArn: local('retrieve-data', retrieveData),
+    AnalyzeMemoryFunctionArn: local('analyze-memory', analyzeMemory),
+    AuthorRecommendationsFunctionArn: local('author-recommendations', authorRecommendations),
+    CheckComplianceFunctionArn: local('check-compliance', checkCompliance),
+    RequestApprovalFunctionArn: local('request-approval', requestApproval),
+    ExecuteRecommendationFunctionArn: local('execute-recommendation', executeRecommendation),
+    SyncMemoryFunctionArn: local('sync-memory', syncMemory),
+    RecordFailureFunctionArn: local('record-failure', recordFailure),
+  };
+}

@@ -1,0 +1,99 @@
+import { ApprovalAlreadyDecidedError, ApprovalExpiredError, NotFoundError } from '../../errors.ts';
+import type {
+  Approval,
+  ApprovalChannel,
+  ApprovalRepository,
+  ApprovalStatus,
+  ClaimDecision,
+  CrmWritePayload,
+} from '../../ports/approvals.ts';
+import type { Db } from '../../ports/db.ts';
+
+interface ApprovalRow {
+  id: string;
+  recommendation_id: string;
+  run_id: string;
+  task_token: string;
+  status: ApprovalStatus;
+  payload: CrmWritePayload;
+  payload_hash: string;
+  decided_by: string | null;
+  decided_at: Date | null;
+  channel: ApprovalChannel | null;
+  reason: string | null;
+  created_at: Date;
+  expires_at: Date;
+}
+
+const toApproval = (row: ApprovalRow): Approval => ({
+  id: row.id,
+  recommendationId: row.recommendation_id,
+  runId: row.run_id,
+  status: row.status,
+  payload: row.payload,
+  payloadHash: row.payload_hash,
+  decidedBy: row.decided_by,
+  decidedAt: row.decided_at,
+  channel: row.channel,
+  reason: row.reason,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+});
+
+export class SqlApprovalRepository implements ApprovalRepository {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async create(approval: Parameters<ApprovalRepository['create']>[0]): Promise<Approval> {
+    await this.#db.query(
+      `INSERT INTO approvals (id, recommendation_id, run_id, task_token, payload, payload_hash, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (recommendation_id) DO NOTHING`,
+      [
+        approval.id,
+        approval.recommendationId,
+        approval.runId,
+        approval.taskToken,
+        JSON.stringify(approval.payload),
+        approval.payloadHash,
+        approval.expiresAt,
+      ],
+    );
+    return (await this.getByRecommendation(approval.recommendationId))!;
+  }
+
+  async get(id: string): Promise<Approval | null> {
+    const rows = await this.#db.query<ApprovalRow>('SELECT * FROM approvals WHERE id = $1', [id]);
+    return rows[0] ? toApproval(rows[0]) : null;
+  }
+
+  async getByRecommendation(recommendationId: string): Promise<Approval | null> {
+    const rows = await this.#db.query<ApprovalRow>('SELECT * FROM approvals WHERE recommendation_id = $1', [
+      recommendationId,
+    ]);
+    return rows[0] ? toApproval(rows[0]) : null;
+  }
+
+  async claim(id: string, decision: ClaimDecision, now: Date): Promise<{ approval: Approval; taskToken: string }> {
+    const rows = await this.#db.query<ApprovalRow>(
+      `UPDATE approvals SET status = $2, decided_by = $3, decided_at = $4, channel = $5, reason = $6
+       WHERE id = $1 AND status = 'pending' AND expires_at > $4 RETURNING *`,
+      [id, decision.status, decision.by, now, decision.channel, decision.reason ?? null],
+    );
+    const won = rows[0];
+    if (won) return { approval: toApproval(won), taskToken: won.task_token };
+    const existing = await this.get(id);
+    if (!existing) throw new NotFoundError('Approval', id);
+    if (existing.status === 'pending' || existing.status === 'expired') throw new ApprovalExpiredError(id);
+    throw new ApprovalAlreadyDecidedError(id, existing.status);
+  }
+
+  async listPending(): Promise<Approval[]> {
+    const rows = await this.#db.query<ApprovalRow>(
+      `SELECT * FROM approvals WHERE status = 'pending' ORDER BY created_at, id`,
+    );
+    return rows.map(toApproval);
+  }
+}

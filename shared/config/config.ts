@@ -1,0 +1,113 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+
+const optionalUrl = z.url().optional();
+const port = z.coerce.number().int().min(0).max(65535);
+
+/**
+ * Every setting Sergas reads, in one schema over the environment. Nothing set means the embedded
+ * defaults; each `*_URL`/key switches one port to the real service. Secrets come from Secrets Manager
+ * on AWS (the `*_SECRET_ARN` names) and from the environment locally.
+ */
+export const ConfigSchema = z
+  .object({
+    SERGAS_HOME: z.string().min(1).default('.sergas'),
+    SERGAS_STAGE: z.enum(['local', 'dev', 'prod']).default('local'),
+    SERGAS_PORT: port.default(4280),
+    SERGAS_SANDBOX_PORT: port.default(4281),
+    SERGAS_PUBLIC_URL: optionalUrl,
+    SERGAS_TIME_ZONE: z.string().default('UTC'),
+    SERGAS_DEMO_ACCOUNTS: z.coerce.number().int().min(1).max(100_000).default(300),
+    SERGAS_DEMO_SEED: z.coerce.number().int().default(42),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    DATABASE_URL: optionalUrl,
+    DATABASE_SECRET_ARN: z.string().optional(),
+    DATABASE_PROXY_ENDPOINT: z.string().optional(),
+    REDIS_URL: optionalUrl,
+    ZOHO_ACCOUNTS_URL: optionalUrl,
+    ZOHO_API_DOMAIN: optionalUrl,
+    ZOHO_CLIENT_ID: z.string().optional(),
+    ZOHO_CLIENT_SECRET: z.string().optional(),
+    ZOHO_REFRESH_TOKEN: z.string().optional(),
+    ZOHO_SECRET_ARN: z.string().optional(),
+    ZOHO_NOTIFICATION_TOKEN: z.string().min(16).max(50).optional(),
+    STATE_MACHINE_ARN: z.string().optional(),
+    AWS_REGION: z.string().optional(),
+  })
+  .superRefine((env, ctx) => {
+    const zoho = ['ZOHO_ACCOUNTS_URL', 'ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN'] as const;
+    const given = zoho.filter((key) => env[key] !== undefined);
+    if (given.length > 0 && given.length < zoho.length && !env.ZOHO_SECRET_ARN) {
+      for (const key of zoho.filter((k) => env[k] === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `is required when ${given.join(', ')} is set` });
+      }
+    }
+  });
+
+export type Env = z.output<typeof ConfigSchema>;
+
+export interface Config {
+  home: string;
+  stage: Env['SERGAS_STAGE'];
+  port: number;
+  sandboxPort: number;
+  publicUrl: string | null;
+  timeZone: string;
+  demo: { accounts: number; seed: number };
+  logLevel: Env['LOG_LEVEL'];
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  cache: { kind: 'redis'; url: string } | { kind: 'memory' };
+  crm:
+    | {
+        kind: 'zoho';
+        accountsUrl: string;
+        apiDomain: string | null;
+        clientId: string;
+        clientSecret: string;
+        refreshToken: string;
+      }
+    | { kind: 'sandbox'; dataDir: string };
+  workflow: { kind: 'step-functions'; stateMachineArn: string } | { kind: 'local' };
+  /** The token Zoho echoes in notification callbacks; none means every callback is refused. */
+  notificationToken: string | null;
+}
+
+/** Parses the environment once; throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const home = isAbsolute(e.SERGAS_HOME) ? e.SERGAS_HOME : resolve(e.SERGAS_HOME);
+  return {
+    home,
+    stage: e.SERGAS_STAGE,
+    port: e.SERGAS_PORT,
+    sandboxPort: e.SERGAS_SANDBOX_PORT,
+    publicUrl: e.SERGAS_PUBLIC_URL ?? null,
+    timeZone: e.SERGAS_TIME_ZONE,
+    demo: { accounts: e.SERGAS_DEMO_ACCOUNTS, seed: e.SERGAS_DEMO_SEED },
+    logLevel: e.LOG_LEVEL,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'pglite', dataDir: resolve(home, 'pgdata') },
+    cache: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' },
+    crm:
+      e.ZOHO_ACCOUNTS_URL && e.ZOHO_CLIENT_ID && e.ZOHO_CLIENT_SECRET && e.ZOHO_REFRESH_TOKEN
+        ? {
+            kind: 'zoho',
+            accountsUrl: e.ZOHO_ACCOUNTS_URL,
+            apiDomain: e.ZOHO_API_DOMAIN ?? null,
+            clientId: e.ZOHO_CLIENT_ID,
+            clientSecret: e.ZOHO_CLIENT_SECRET,
+            refreshToken: e.ZOHO_REFRESH_TOKEN,
+          }
+        : { kind: 'sandbox', dataDir: resolve(home, 'sandbox') },
+    workflow: e.STATE_MACHINE_ARN
+      ? { kind: 'step-functions', stateMachineArn: e.STATE_MACHINE_ARN }
+      : { kind: 'local' },
+    notificationToken: e.ZOHO_NOTIFICATION_TOKEN ?? null,
+  };
+}

@@ -1,0 +1,54 @@
+import { SecretsManagerSecrets } from '../adapters/aws/secrets-manager.ts';
+import { SfnWorkflowEngine } from '../adapters/aws/sfn-workflow-engine.ts';
+import { MemoryCache } from '../adapters/cache/memory-cache.ts';
+import { RedisCache } from '../adapters/cache/redis-cache.ts';
+import { migrate } from '../adapters/db/migrate.ts';
+import { PgDb } from '../adapters/db/pg-db.ts';
+import { loadConfig } from '../config/config.ts';
+import { ConfigError } from '../errors.ts';
+import { assembleContainer, type Container } from './container.ts';
+
+/**
+ * The container on Lambda: Postgres through the RDS Proxy with credentials from Secrets Manager,
+ * ElastiCache with its AUTH token, Zoho credentials from Secrets Manager, Step Functions for runs.
+ */
+export async function awsContainer(env: Record<string, string | undefined> = process.env): Promise<Container> {
+  const config = loadConfig(env);
+  const secrets = new SecretsManagerSecrets();
+  const problems: string[] = [];
+  if (!env.DATABASE_SECRET_ARN && !env.DATABASE_URL) problems.push('DATABASE_SECRET_ARN: required on AWS');
+  if (!env.ZOHO_SECRET_ARN) problems.push('ZOHO_SECRET_ARN: required on AWS');
+  if (!env.STATE_MACHINE_ARN) problems.push('STATE_MACHINE_ARN: required on AWS');
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    const db = await secrets.json(env.DATABASE_SECRET_ARN!);
+    const host = env.DATABASE_PROXY_ENDPOINT ?? db.host;
+    databaseUrl = `postgresql://${encodeURIComponent(db.username ?? '')}:${encodeURIComponent(db.password ?? '')}@${host}:${db.port ?? 5432}/${db.dbname ?? 'sergas'}?sslmode=no-verify`;
+  }
+  const db = PgDb.connect(databaseUrl, { max: 2 });
+  await migrate(db);
+
+  let cache = env.REDIS_URL ? RedisCache.connect(env.REDIS_URL) : null;
+  if (!cache && env.REDIS_ENDPOINT) {
+    const auth = env.REDIS_AUTH_SECRET_ARN ? (await secrets.json(env.REDIS_AUTH_SECRET_ARN)).token : undefined;
+    cache = RedisCache.connect(`rediss://${auth ? `:${encodeURIComponent(auth)}@` : ''}${env.REDIS_ENDPOINT}`);
+  }
+
+  const zoho = await secrets.json(env.ZOHO_SECRET_ARN!);
+  return assembleContainer({
+    config,
+    db,
+    cache: cache ?? new MemoryCache(),
+    zoho: {
+      accountsUrl: zoho.accounts_url ?? 'https://accounts.zoho.com',
+      apiDomain: zoho.api_domain ?? null,
+      clientId: zoho.client_id ?? '',
+      clientSecret: zoho.client_secret ?? '',
+      refreshToken: zoho.refresh_token ?? '',
+    },
+    workflow: () => new SfnWorkflowEngine({ 'account-analysis': env.STATE_MACHINE_ARN! }),
+    onClose: () => db.close(),
+  });
+}

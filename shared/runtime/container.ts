@@ -1,0 +1,114 @@
+import { MemoryCache } from '../adapters/cache/memory-cache.ts';
+import { RedisCache } from '../adapters/cache/redis-cache.ts';
+import { migrate } from '../adapters/db/migrate.ts';
+import { PgDb } from '../adapters/db/pg-db.ts';
+import { PgliteDb } from '../adapters/db/pglite-db.ts';
+import { SqlApprovalRepository } from '../adapters/db/sql-approval-repository.ts';
+import { SqlAuditLog } from '../adapters/db/sql-audit-log.ts';
+import { SqlBaselineRepository } from '../adapters/db/sql-baseline-repository.ts';
+import { SqlCrmCopy } from '../adapters/db/sql-crm-copy.ts';
+import { SqlCrmWriteLog } from '../adapters/db/sql-crm-write-log.ts';
+import { SqlRecommendationRepository } from '../adapters/db/sql-recommendation-repository.ts';
+import { SqlRunRepository } from '../adapters/db/sql-run-repository.ts';
+import { ZohoOAuth } from '../adapters/zoho/zoho-oauth.ts';
+import { ZohoRestClient } from '../adapters/zoho/zoho-rest-client.ts';
+import type { Config } from '../config/config.ts';
+import { type DomainRules, defaultDomainRules } from '../domain/domain-rules.ts';
+import type { ApprovalRepository } from '../ports/approvals.ts';
+import type { AuditLog } from '../ports/audit-log.ts';
+import type { BaselineRepository } from '../ports/baselines.ts';
+import type { Cache } from '../ports/cache.ts';
+import { type Clock, systemClock } from '../ports/clock.ts';
+import type { CrmClient } from '../ports/crm-client.ts';
+import type { CrmCopy } from '../ports/crm-copy.ts';
+import type { CrmWriteLog } from '../ports/crm-writes.ts';
+import type { Db } from '../ports/db.ts';
+import type { RecommendationRepository } from '../ports/recommendations.ts';
+import type { RunRepository } from '../ports/runs.ts';
+import type { WorkflowEngine } from '../ports/workflow-engine.ts';
+
+/** Every port, with the adapter config picked. Use cases take the subset they need. */
+export interface Container {
+  config: Config;
+  db: Db;
+  cache: Cache;
+  crm: CrmClient;
+  copy: CrmCopy;
+  runs: RunRepository;
+  recommendations: RecommendationRepository;
+  approvals: ApprovalRepository;
+  audit: AuditLog;
+  baselines: BaselineRepository;
+  writes: CrmWriteLog;
+  workflow: WorkflowEngine;
+  clock: Clock;
+  rules: DomainRules;
+  newId: () => string;
+  close(): Promise<void>;
+}
+
+/** How to reach Zoho (or the sandbox standing in for it). */
+export interface ZohoConnection {
+  accountsUrl: string;
+  apiDomain: string | null;
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+}
+
+export async function openDatabase(config: Config): Promise<Db> {
+  const db =
+    config.database.kind === 'postgres'
+      ? PgDb.connect(config.database.url)
+      : await PgliteDb.open(config.database.dataDir);
+  await migrate(db);
+  return db;
+}
+
+export function openCache(config: Config): Cache {
+  return config.cache.kind === 'redis' ? RedisCache.connect(config.cache.url) : new MemoryCache();
+}
+
+/**
+ * The composition root. Callers supply what differs between AWS and local (the database handle when
+ * it is shared, the Zoho connection, the workflow engine); everything else is picked from config.
+ */
+export function assembleContainer(parts: {
+  config: Config;
+  db: Db;
+  cache: Cache;
+  zoho: ZohoConnection;
+  workflow: (partial: Omit<Container, 'workflow' | 'close'>) => WorkflowEngine;
+  clock?: Clock;
+  /** Releases what the caller opened (the database, servers); the cache is closed here. */
+  onClose?: () => Promise<void>;
+}): Container {
+  const { config, db, cache } = parts;
+  const partial = {
+    config,
+    db,
+    cache,
+    crm: new ZohoRestClient({
+      tokens: new ZohoOAuth(parts.zoho, { cache }),
+      ...(parts.zoho.apiDomain ? { apiDomain: parts.zoho.apiDomain } : {}),
+    }),
+    copy: new SqlCrmCopy(db),
+    runs: new SqlRunRepository(db),
+    recommendations: new SqlRecommendationRepository(db),
+    approvals: new SqlApprovalRepository(db),
+    audit: new SqlAuditLog(db),
+    baselines: new SqlBaselineRepository(db),
+    writes: new SqlCrmWriteLog(db),
+    clock: parts.clock ?? systemClock,
+    rules: defaultDomainRules,
+    newId: () => crypto.randomUUID(),
+  };
+  return {
+    ...partial,
+    workflow: parts.workflow(partial),
+    async close() {
+      await parts.onClose?.();
+      await cache.close();
+    },
+  };
+}

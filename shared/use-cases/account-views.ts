@@ -1,0 +1,236 @@
+import type { Draft, Evidence, Signal } from '../domain/analysis.ts';
+import type { Account } from '../domain/crm.ts';
+import { NotFoundError } from '../errors.ts';
+import type { Approval, ApprovalRepository } from '../ports/approvals.ts';
+import type { CrmCopyReader } from '../ports/crm-copy.ts';
+import type { RecommendationRepository, StoredRecommendation } from '../ports/recommendations.ts';
+import type { Run, RunRepository } from '../ports/runs.ts';
+import type { ExecutionStep, WorkflowEngine } from '../ports/workflow-engine.ts';
+
+export interface ViewDeps {
+  copy: CrmCopyReader;
+  runs: RunRepository;
+  recommendations: RecommendationRepository;
+  approvals: ApprovalRepository;
+  workflow: WorkflowEngine;
+}
+
+const snake = (name: string) => name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+
+/** The seed's orchestrator states a run has passed through, like CONTRACTS.md's `run.states`. */
+export function runStatesOf(run: Run, history: readonly ExecutionStep[]): string[] {
+  const states = [
+    ...new Set(
+      history
+        .filter((step) => step.status === 'SUCCEEDED' || step.status === 'WAITING')
+        .map((step) => snake(step.state))
+        .filter((state) => state !== 'RECORD_FAILURE'),
+    ),
+  ];
+  if ((run.status === 'COMPLETED' || run.status === 'FAILED') && !states.includes(run.status)) states.push(run.status);
+  return states;
+}
+
+const draftJson = (draft: Draft | null) => {
+  if (!draft) return null;
+  switch (draft.kind) {
+    case 'task':
+      return {
+        kind: 'task',
+        subject: draft.subject,
+        due_date: draft.dueDate,
+        description: draft.description,
+        owner_id: draft.ownerId,
+      };
+    case 'field_update':
+      return {
+        kind: 'field_update',
+        module: draft.module,
+        record_id: draft.recordId,
+        field: draft.field,
+        before: draft.before,
+        after: draft.after,
+      };
+    default:
+      return draft;
+  }
+};
+
+export function recommendationJson(r: StoredRecommendation, approval: Approval | null) {
+  return {
+    id: r.id,
+    type: r.type,
+    priority: r.priority,
+    confidence: r.confidence,
+    action: r.action,
+    rationale: r.rationale,
+    evidence: r.evidence,
+    draft: draftJson(r.draft),
+    requires_approval: r.requiresApproval,
+    approval_id: approval?.id ?? null,
+    expires_at: r.expiresAt.toISOString(),
+    status: r.status,
+    author: r.author,
+    compliance: r.compliance,
+  };
+}
+
+const signalJson = (s: Signal) => ({
+  type: s.type,
+  severity: s.severity,
+  detail: s.detail,
+  evidence: s.evidence as Evidence[],
+});
+
+/** CONTRACTS.md's analysis result for an account's latest run (`sergas analyze --json`, `/status`). */
+export async function getAccountAnalysis(deps: ViewDeps, accountId: string, runId?: string) {
+  const snapshot = await deps.copy.loadSnapshot(accountId);
+  if (!snapshot) throw new NotFoundError('Account', accountId);
+  const run = runId ? await deps.runs.get(runId) : await deps.runs.latestForAccount(accountId);
+  if (!run) throw new NotFoundError('Analysis of account', accountId);
+  const history = await deps.workflow.getExecutionHistory(run.id);
+  const recommendations = await deps.recommendations.listByRun(run.id);
+  const approvals = await Promise.all(recommendations.map((r) => deps.approvals.getByRecommendation(r.id)));
+  const a = run.analysis;
+  return {
+    account_id: snapshot.account.id,
+    account_name: snapshot.account.name,
+    owner: { id: snapshot.account.ownerId, name: snapshot.owner?.name ?? snapshot.account.ownerName },
+    as_of: run.asOf.toISOString(),
+    run: {
+      id: run.id,
+      status: run.status,
+      states: runStatesOf(run, history),
+      started_at: run.startedAt.toISOString(),
+      ended_at: run.endedAt?.toISOString() ?? null,
+      error: run.error,
+    },
+    risk_level: a.riskLevel ?? 'none',
+    health: a.health ?? null,
+    priority_score: a.priorityScore ?? null,
+    needs_review: a.needsReview ?? false,
+    signals: (a.signals ?? []).map(signalJson),
+    insufficient_data: a.insufficientData ?? [],
+    changed_fields: a.changedFields ?? [],
+    recommendations: recommendations.map((r, i) => recommendationJson(r, approvals[i] ?? null)),
+    compliance: a.compliance
+      ? {
+          approved: a.compliance.approved,
+          risk_level: a.compliance.riskLevel,
+          pii_detected: a.compliance.piiDetected,
+          policy_violations: a.compliance.policyViolations,
+        }
+      : { approved: true, risk_level: 'low', pii_detected: [], policy_violations: [] },
+  };
+}
+
+export type AccountAnalysis = Awaited<ReturnType<typeof getAccountAnalysis>>;
+
+const RISK_ORDER = ['critical', 'high', 'medium', 'low', 'none'] as const;
+
+/** Every account with its latest analysis, for the dashboard: riskiest first. */
+export async function listAccountSummaries(deps: ViewDeps, filter: { ownerId?: string; riskLevel?: string } = {}) {
+  const accounts = await deps.copy.listAccounts(filter.ownerId ? { ownerId: filter.ownerId } : undefined);
+  const runs = new Map((await deps.runs.latestPerAccount()).map((run) => [run.accountId, run]));
+  const recommendations = await deps.recommendations.listByRuns([...runs.values()].map((run) => run.id));
+  const pending = new Map((await deps.approvals.listPending()).map((a) => [a.recommendationId, a]));
+  const byRun = Map.groupBy(recommendations, (r) => r.runId);
+  const rows = accounts.map((account: Account) => {
+    const run = runs.get(account.id) ?? null;
+    const a = run?.analysis ?? {};
+    return {
+      id: account.id,
+      name: account.name,
+      owner: { id: account.ownerId, name: account.ownerName },
+      risk_level: a.riskLevel ?? 'none',
+      health: a.health ? { score: a.health.score, band: a.health.band } : null,
+      priority_score: a.priorityScore ?? null,
+      needs_review: a.needsReview ?? false,
+      signals: (a.signals ?? []).map(signalJson),
+      recommendations: (run ? (byRun.get(run.id) ?? []) : []).map((r) => ({
+        id: r.id,
+        type: r.type,
+        priority: r.priority,
+        confidence: r.confidence,
+        action: r.action,
+        status: r.status,
+        approval_id: pending.get(r.id)?.id ?? null,
+      })),
+      run: run ? { id: run.id, status: run.status } : null,
+    };
+  });
+  const filtered = filter.riskLevel ? rows.filter((r) => r.risk_level === filter.riskLevel) : rows;
+  filtered.sort(
+    (x, y) =>
+      RISK_ORDER.indexOf(x.risk_level as (typeof RISK_ORDER)[number]) -
+        RISK_ORDER.indexOf(y.risk_level as (typeof RISK_ORDER)[number]) ||
+      (y.priority_score ?? 0) - (x.priority_score ?? 0) ||
+      x.name.localeCompare(y.name),
+  );
+  const byRisk = Object.fromEntries(
+    RISK_ORDER.map((level) => [level, rows.filter((r) => r.risk_level === level).length]),
+  );
+  return {
+    accounts: filtered,
+    summary: { accounts: rows.length, by_risk: byRisk, pending_approvals: pending.size, analyzed: runs.size },
+  };
+}
+
+/** The approval queue, oldest first. */
+export async function listPendingApprovals(deps: ViewDeps) {
+  const approvals = await deps.approvals.listPending();
+  const items = [];
+  for (const approval of approvals) {
+    const recommendation = await deps.recommendations.get(approval.recommendationId);
+    if (!recommendation) continue;
+    const snapshot = await deps.copy.loadSnapshot(recommendation.accountId);
+    items.push({
+      id: approval.id,
+      url: `/approvals/${approval.id}`,
+      run_id: approval.runId,
+      recommendation: {
+        id: recommendation.id,
+        type: recommendation.type,
+        priority: recommendation.priority,
+        action: recommendation.action,
+        confidence: recommendation.confidence,
+      },
+      account: { id: recommendation.accountId, name: snapshot?.account.name ?? recommendation.accountId },
+      owner: {
+        id: snapshot?.account.ownerId ?? null,
+        name: snapshot?.owner?.name ?? snapshot?.account.ownerName ?? null,
+      },
+      created_at: approval.createdAt.toISOString(),
+      expires_at: approval.expiresAt.toISOString(),
+    });
+  }
+  return { approvals: items };
+}
+
+/** A run's record and its state history, like the Step Functions console. */
+export async function showRun(deps: ViewDeps, runId: string) {
+  const run = await deps.runs.get(runId);
+  if (!run) throw new NotFoundError('Run', runId);
+  const history = await deps.workflow.getExecutionHistory(runId);
+  const execution = await deps.workflow.describeExecution(runId);
+  return {
+    id: run.id,
+    account_id: run.accountId,
+    status: run.status,
+    as_of: run.asOf.toISOString(),
+    requested_by: run.requestedBy,
+    started_at: run.startedAt.toISOString(),
+    ended_at: run.endedAt?.toISOString() ?? null,
+    error: run.error,
+    states: runStatesOf(run, history),
+    execution: execution ? { status: execution.status, error: execution.error, cause: execution.cause } : null,
+    history: history.map((step) => ({
+      state: step.state,
+      status: step.status,
+      started_at: step.startedAt.toISOString(),
+      ended_at: step.endedAt?.toISOString() ?? null,
+      duration_ms: step.endedAt ? step.endedAt.getTime() - step.startedAt.getTime() : null,
+      detail: step.detail,
+    })),
+  };
+}

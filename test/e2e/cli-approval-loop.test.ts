@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sergas } from '../support/cli.ts';
+import { tempHome } from '../support/local-home.ts';
+
+const fixture = new URL('../fixtures/sandbox/small-org.json', import.meta.url).pathname;
+const SILENT_ACCOUNT = '4876876000000001006';
+const AS_OF = '2026-11-24T00:00:00Z';
+
+interface Analysis {
+  account_id: string;
+  run: { id: string; status: string; states: string[] };
+  risk_level: string;
+  health: { score: number; band: string; factors: unknown[] };
+  priority_score: number;
+  needs_review: boolean;
+  signals: { type: string; severity: string; evidence: unknown[] }[];
+  recommendations: { id: string; type: string; approval_id: string | null; draft: { kind: string } | null }[];
+  compliance: { approved: boolean; risk_level: string };
+}
+
+describe('the approval loop from the command line, one process per command', () => {
+  let home: Awaited<ReturnType<typeof tempHome>>;
+  let env: Record<string, string>;
+  let analysis: Analysis;
+
+  beforeAll(async () => {
+    home = await tempHome();
+    env = { SERGAS_HOME: home.home, SERGAS_USER: 'maria' };
+    expect((await sergas(['sandbox', 'load', fixture], env)).code).toBe(0);
+    expect((await sergas(['sync', '--full'], env)).code).toBe(0);
+  });
+  afterAll(async () => home.remove());
+
+  it('analyzes an account and prints the analysis contract', async () => {
+    const result = await sergas(['analyze', SILENT_ACCOUNT, '--json', '--as-of', AS_OF], env);
+    expect(result.code).toBe(0);
+    analysis = JSON.parse(result.stdout) as Analysis;
+    expect(analysis).toMatchObject({ account_id: SILENT_ACCOUNT, run: { status: 'AWAITING_APPROVAL' } });
+    expect(analysis.run.states.at(-1)).toBe('AWAITING_APPROVAL');
+    expect(['none', 'low', 'medium', 'high', 'critical']).toContain(analysis.risk_level);
+    expect(analysis.health.factors.length).toBeGreaterThan(0);
+    expect(analysis.signals.every((s) => s.evidence.length > 0)).toBe(true);
+    expect(analysis.recommendations.every((r) => r.approval_id)).toBe(true);
+  });
+
+  it('lists the pending approvals of that run', async () => {
+    const result = await sergas(['approvals', 'list', '--json'], env);
+    const pending = (JSON.parse(result.stdout) as { approvals: { id: string; run_id: string }[] }).approvals;
+    expect(
+      pending
+        .filter((a) => a.run_id === analysis.run.id)
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(analysis.recommendations.map((r) => r.approval_id).sort());
+  });
+
+  it('approves in another process, which resumes the run and completes it once all are decided', async () => {
+    const [first, ...others] = analysis.recommendations;
+    const approved = await sergas(['approvals', 'approve', first!.approval_id!, '--json'], env);
+    expect(approved.code).toBe(0);
+    expect(JSON.parse(approved.stdout)).toMatchObject({ status: 'approved', runId: analysis.run.id });
+    for (const other of others) {
+      expect((await sergas(['approvals', 'reject', other.approval_id!, '--reason', 'not this week'], env)).code).toBe(
+        0,
+      );
+    }
+    const shown = JSON.parse((await sergas(['runs', 'show', analysis.run.id, '--json'], env)).stdout);
+    expect(shown.status).toBe('COMPLETED');
+    expect(shown.states).toEqual([
+      'INITIALIZING',
+      'DATA_RETRIEVAL',
+      'MEMORY_ANALYSIS',
+      'RECOMMENDATION',
+      'COMPLIANCE_CHECK',
+      'AWAITING_APPROVAL',
+      'EXECUTING',
+      'MEMORY_SYNC',
+      'COMPLETED',
+    ]);
+    expect(shown.audit).toEqual(
+      expect.arrayContaining([expect.objectContaining({ action: 'approval.approved', userId: 'cli:maria' })]),
+    );
+    expect(shown.audit.filter((e: { action: string }) => e.action === 'recommendation.executed')).toHaveLength(1);
+  });
+
+  it('refuses to approve the same recommendation again, with a clear message', async () => {
+    const again = await sergas(['approvals', 'approve', analysis.recommendations[0]!.approval_id!], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already decided \(approved\)/);
+  });
+
+  it('names the argument when input is bad, with exit code 2', async () => {
+    const unknown = await sergas(['analyze', '999', '--json'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Account 999 was not found/);
+    const badDate = await sergas(['analyze', SILENT_ACCOUNT, '--as-of', 'yesterday'], env);
+    expect(badDate.code).toBe(2);
+    expect(badDate.stderr).toMatch(/--as-of/);
+    expect((await sergas(['approvals', 'reject', 'abc'], env)).code).toBe(2);
+  });
+});

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sergas, sergasServer } from '../support/cli.ts';
+import { tempHome } from '../support/local-home.ts';
+
+interface StartReport {
+  dashboard_url: string;
+  sandbox_url: string;
+  accounts: number;
+  by_risk: Record<string, number>;
+  pending_approvals: number;
+}
+
+interface PendingApproval {
+  id: string;
+  url: string;
+  run_id: string;
+  recommendation: { id: string };
+}
+
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});
+
+describe('sergas start, used through the browser-facing HTTP routes and the CLI at once', () => {
+  let home: Awaited<ReturnType<typeof tempHome>>;
+  let server: ReturnType<typeof sergasServer>;
+  let report: StartReport;
+  let env: Record<string, string>;
+  let base: string;
+  let chosen: PendingApproval;
+  let siblings: PendingApproval[];
+
+  beforeAll(async () => {
+    home = await tempHome();
+    env = { SERGAS_HOME: home.home, SERGAS_PORT: '0', SERGAS_SANDBOX_PORT: '0', SERGAS_DEMO_ACCOUNTS: '20', SERGAS_USER: 'lee' };
+    server = sergasServer(['start', '--json', '--as-of', '2026-11-24T00:00:00Z'], env);
+    report = (await server.ready) as StartReport;
+    base = report.dashboard_url.replace(/\/$/, '');
+  }, 180_000);
+  afterAll(async () => {
+    expect(await server?.stop()).toBe(0);
+    await home?.remove();
+  });
+
+  it('seeds, syncs and analyzes the demo org on first run and reports it', () => {
+    expect(report.accounts).toBe(20);
+    expect(Object.values(report.by_risk).reduce((a, b) => a + b, 0)).toBe(20);
+    expect(report.pending_approvals).toBeGreaterThan(0);
+  });
+
+  it('serves the dashboard and the accounts by risk', async () => {
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const accounts = (await (await fetch(`${base}/api/v1/accounts`)).json()) as { accounts: { risk_level: string }[] };
+    expect(accounts.accounts).toHaveLength(20);
+    const risky = await (await fetch(`${base}/api/v1/accounts?risk=critical`)).json();
+    expect((risky as { accounts: { risk_level: string }[] }).accounts.every((a) => a.risk_level === 'critical')).toBe(true);
+  });
+
+  it('answers bad input with a 4xx in the error shape', async () => {
+    const bad = await fetch(`${base}/api/v1/accounts?risk=extreme`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
+    expect((await fetch(`${base}/api/v1/accounts/nope/status`)).status).toBe(404);
+  });
+
+  it('shows an approval on GET without deciding it', async () => {
+    const { approvals } = (await (await fetch(`${base}/api/v1/approvals`)).json()) as { approvals: PendingApproval[] };
+    chosen = approvals[0]!;
+    siblings = approvals.filter((a) => a.run_id === chosen.run_id && a.id !== chosen.id);
+    const page = await fetch(`${base}${chosen.url}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<form[^>]+method="post"/i);
+    const still = (await (await fetch(`${base}/api/v1/approvals`)).json()) as { approvals: PendingApproval[] };
+    expect(still.approvals.map((a) => a.id)).toContain(chosen.id);
+  });
+
+  it('lets another process see the same queue', async () => {
+    const listed = await sergas(['approvals', 'list', '--json'], env);
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as { approvals: { id: string }[] }).approvals.map((a) => a.id)).toContain(chosen.id);
+  });
+
+  it('decides on POST, and the run completes once the CLI rejects the rest', async () => {
+    const decided = await fetch(`${base}${chosen.url}`, form({ decision: 'approve', decided_by: 'lee@example.com' }));
+    expect(decided.status).toBe(200);
+    for (const sibling of siblings) {
+      expect((await sergas(['approvals', 'reject', sibling.id, '--reason', 'handled by phone'], env)).code).toBe(0);
+    }
+    let run: { status: string; states: string[] } | undefined;
+    for (let i = 0; i < 50 && run?.status !== 'COMPLETED'; i++) {
+      run = (await (await fetch(`${base}/api/v1/runs/${chosen.run_id}`)).json()) as { status: string; states: string[] };
+      if (run.status !== 'COMPLETED') await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(run?.status).toBe('COMPLETED');
+    expect(run?.states.slice(-4)).toEqual(['AWAITING_APPROVAL', 'EXECUTING', 'MEMORY_SYNC', 'COMPLETED']);
+  });
+
+  it('has written the approved task to the CRM exactly once', async () => {
+    const token = (await (
+      await fetch(`${report.sandbox_url}/oauth/v2/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          client_id: 'sandbox-client',
+          client_secret: 'sandbox-secret',
+          refresh_token: 'sandbox-refresh-token',
+        }),
+      })
+    ).json()) as { access_token: string };
+    const found = await Promise.all(
+      ['Tasks', 'Notes'].map(async (module) => {
+        const response = await fetch(
+          `${report.sandbox_url}/crm/v8/${module}/search?criteria=${encodeURIComponent(`(Sergas_Key:equals:${chosen.recommendation.id}:create)`)}`,
+          { headers: { authorization: `Zoho-oauthtoken ${token.access_token}` } },
+        );
+        return response.status === 204 ? [] : ((await response.json()) as { data: unknown[] }).data;
+      }),
+    );
+    expect(found.flat()).toHaveLength(1);
+  });
+
+  it('refuses a second decision with 409 and a clear message', async () => {
+    const again = await fetch(`${base}${chosen.url}`, form({ decision: 'approve', decided_by: 'someone@example.com' }));
+    expect(again.status).toBe(409);
+    expect(await again.text()).toMatch(/already decided/);
+  });
+});
