@@ -6,7 +6,10 @@ module.exports = {
       comment: 'shared/domain imports no SDK and no adapter: only zod and itself',
       severity: 'error',
       from: { path: '^shared/domain/' },
-      to: { pathNot: ['^shared/domain/', '^node_modules/zod/', '^shared/errors\\.ts$'], dependencyTypesNot: ['type-only'] },
+      to: {
+        pathNot: ['^shared/domain/', '^node_modules/zod/', '^shared/errors\\.ts$'],
+        dependencyTypesNot: ['type-only'],
+      },
     },
     {
       name: 'use-cases-use-ports',

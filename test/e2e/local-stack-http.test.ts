@@ -34,7 +34,13 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
 
   beforeAll(async () => {
     home = await tempHome();
-    env = { SERGAS_HOME: home.home, SERGAS_PORT: '0', SERGAS_SANDBOX_PORT: '0', SERGAS_DEMO_ACCOUNTS: '20', SERGAS_USER: 'lee' };
+    env = {
+      SERGAS_HOME: home.home,
+      SERGAS_PORT: '0',
+      SERGAS_SANDBOX_PORT: '0',
+      SERGAS_DEMO_ACCOUNTS: '20',
+      SERGAS_USER: 'lee',
+    };
     server = sergasServer(['start', '--json', '--as-of', '2026-11-24T00:00:00Z'], env);
     report = (await server.ready) as StartReport;
     base = report.dashboard_url.replace(/\/$/, '');
@@ -57,7 +63,9 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
     const accounts = (await (await fetch(`${base}/api/v1/accounts`)).json()) as { accounts: { risk_level: string }[] };
     expect(accounts.accounts).toHaveLength(20);
     const risky = await (await fetch(`${base}/api/v1/accounts?risk=critical`)).json();
-    expect((risky as { accounts: { risk_level: string }[] }).accounts.every((a) => a.risk_level === 'critical')).toBe(true);
+    expect((risky as { accounts: { risk_level: string }[] }).accounts.every((a) => a.risk_level === 'critical')).toBe(
+      true,
+    );
   });
 
   it('answers bad input with a 4xx in the error shape', async () => {
@@ -81,7 +89,9 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
   it('lets another process see the same queue', async () => {
     const listed = await sergas(['approvals', 'list', '--json'], env);
     expect(listed.code).toBe(0);
-    expect((JSON.parse(listed.stdout) as { approvals: { id: string }[] }).approvals.map((a) => a.id)).toContain(chosen.id);
+    expect((JSON.parse(listed.stdout) as { approvals: { id: string }[] }).approvals.map((a) => a.id)).toContain(
+      chosen.id,
+    );
   });
 
   it('decides on POST, and the run completes once the CLI rejects the rest', async () => {
@@ -92,7 +102,10 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
     }
     let run: { status: string; states: string[] } | undefined;
     for (let i = 0; i < 50 && run?.status !== 'COMPLETED'; i++) {
-      run = (await (await fetch(`${base}/api/v1/runs/${chosen.run_id}`)).json()) as { status: string; states: string[] };
+      run = (await (await fetch(`${base}/api/v1/runs/${chosen.run_id}`)).json()) as {
+        status: string;
+        states: string[];
+      };
       if (run.status !== 'COMPLETED') await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(run?.status).toBe('COMPLETED');

@@ -1,0 +1,120 @@
+import { ApprovalAlreadyDecidedError, ApprovalExpiredError, NotFoundError } from '../../shared/errors.ts';
+import type { Approval, ApprovalRepository, ClaimDecision } from '../../shared/ports/approvals.ts';
+import type { AuditEntry, AuditLog, RecordedAuditEntry } from '../../shared/ports/audit-log.ts';
+import type { CrmClient, CrmWriteResult, ZohoRecord } from '../../shared/ports/crm-client.ts';
+import type { CrmWrite, CrmWriteLog } from '../../shared/ports/crm-writes.ts';
+import type { RecommendationRepository, RecommendationStatus } from '../../shared/ports/recommendations.ts';
+import type { RunRepository, RunStatus } from '../../shared/ports/runs.ts';
+import type { WorkflowEngine } from '../../shared/ports/workflow-engine.ts';
+
+/** In-memory fakes of the ports the approval use cases need; each keeps what it was told. */
+export class FakeApprovals implements ApprovalRepository {
+  readonly rows = new Map<string, Approval & { taskToken: string }>();
+  async create(a: Parameters<ApprovalRepository['create']>[0]) {
+    const approval = {
+      ...a,
+      status: 'pending' as const,
+      decidedBy: null,
+      decidedAt: null,
+      channel: null,
+      reason: null,
+      createdAt: new Date(),
+    };
+    this.rows.set(a.id, approval);
+    return approval;
+  }
+  async get(id: string) {
+    return this.rows.get(id) ?? null;
+  }
+  async getByRecommendation(recommendationId: string) {
+    return [...this.rows.values()].find((a) => a.recommendationId === recommendationId) ?? null;
+  }
+  async claim(id: string, decision: ClaimDecision, now: Date) {
+    const row = this.rows.get(id);
+    if (!row) throw new NotFoundError('Approval', id);
+    if (row.status !== 'pending') throw new ApprovalAlreadyDecidedError(id, row.status);
+    if (row.expiresAt <= now) throw new ApprovalExpiredError(id);
+    Object.assign(row, {
+      status: decision.status,
+      decidedBy: decision.by,
+      decidedAt: now,
+      channel: decision.channel,
+      reason: decision.reason ?? null,
+    });
+    return { approval: row, taskToken: row.taskToken };
+  }
+  async listPending() {
+    return [...this.rows.values()].filter((a) => a.status === 'pending');
+  }
+}
+
+export class FakeAudit implements AuditLog {
+  readonly entries: AuditEntry[] = [];
+  async record(entry: AuditEntry) {
+    this.entries.push(entry);
+  }
+  async list(): Promise<RecordedAuditEntry[]> {
+    return [];
+  }
+}
+
+export class FakeWorkflow implements WorkflowEngine {
+  readonly successes: { token: string; output: Record<string, unknown> }[] = [];
+  async startExecution(_m: string, name: string) {
+    return { executionId: name };
+  }
+  async sendTaskSuccess(token: string, output: Record<string, unknown>) {
+    this.successes.push({ token, output });
+  }
+  async sendTaskFailure() {}
+  async describeExecution() {
+    return null;
+  }
+  async getExecutionHistory() {
+    return [];
+  }
+}
+
+export class FakeRecommendations implements Pick<RecommendationRepository, 'setStatus'> {
+  readonly statuses = new Map<string, RecommendationStatus>();
+  async setStatus(id: string, status: RecommendationStatus) {
+    this.statuses.set(id, status);
+  }
+}
+
+export class FakeRuns implements Pick<RunRepository, 'setStatus'> {
+  readonly statuses: RunStatus[] = [];
+  async setStatus(_id: string, status: RunStatus) {
+    this.statuses.push(status);
+  }
+}
+
+export class FakeWriteLog implements CrmWriteLog {
+  readonly rows = new Map<string, CrmWrite>();
+  async begin(write: Omit<CrmWrite, 'status' | 'crmId'>) {
+    const existing = this.rows.get(write.idempotencyKey);
+    if (existing) return { entry: existing, isNew: false };
+    const entry: CrmWrite = { ...write, status: 'started', crmId: null };
+    this.rows.set(write.idempotencyKey, entry);
+    return { entry, isNew: true };
+  }
+  async complete(key: string, crmId: string) {
+    Object.assign(this.rows.get(key)!, { status: 'succeeded', crmId });
+  }
+}
+
+/** A CRM that records creates and answers searches over what it holds. */
+export class FakeCrm implements Pick<CrmClient, 'createRecords' | 'searchRecords'> {
+  readonly records: ZohoRecord[] = [];
+  async createRecords(_module: string, records: readonly Record<string, unknown>[]): Promise<CrmWriteResult[]> {
+    return records.map((record) => {
+      const id = String(5725767000000900000 + this.records.length);
+      this.records.push({ ...record, id });
+      return { status: 'success', code: 'SUCCESS', id, message: 'record added', details: { id } };
+    });
+  }
+  async searchRecords(_module: string, criteria: string) {
+    const key = /\(Sergas_Key:equals:(.+)\)/.exec(criteria)?.[1];
+    return this.records.filter((r) => r.Sergas_Key === key);
+  }
+}
