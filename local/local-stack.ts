@@ -121,7 +121,7 @@ export async function openLocalContainer(config: Config, options: OpenOptions = 
   if (config.database.kind === 'postgres') {
     db = PgDb.connect(config.database.url);
   } else if (attached?.databaseUrl) {
-    db = PgDb.connect(attached.databaseUrl, { max: 3 });
+    db = PgDb.connect(attached.databaseUrl, { max: 3, protocol: 'simple' });
   } else {
     cleanups.push(await lockHome(config.home));
     pglite = await PgliteDb.open(config.database.dataDir);
@@ -131,7 +131,7 @@ export async function openLocalContainer(config: Config, options: OpenOptions = 
       await socket.start();
       // This process goes through the socket too: the socket server keeps each connection's transaction whole.
       databaseUrl = `postgresql://postgres:postgres@${socket.getServerConn()}/postgres`;
-      db = PgDb.connect(databaseUrl, { max: 4 });
+      db = PgDb.connect(databaseUrl, { max: 4, protocol: 'simple' });
       cleanups.unshift(async () => {
         await socket.stop();
       });
