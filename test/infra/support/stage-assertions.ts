@@ -1,0 +1,420 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '../../../infra/function-catalog.ts';
+import { ACCOUNT_ANALYSIS_ASL } from '../../../infra/stacks/stateless-stack.ts';
+import { allStates, placeholdersIn, renderDefinition, resolveIntrinsic, stateMachineOf } from './render-definition.ts';
+import { readValidationReport, type SynthesizedStage } from './synth-stage.ts';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+const fakeArn = (logicalId: string) => `arn:aws:lambda:us-east-1:123456789012:function:${logicalId}`;
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+const resources = (template: Template, type: string) =>
+  Object.entries(template.findResources(type) as Record<string, Resource>);
+
+/** Logical id of the Lambda function built from a handler module (its Description is the entry path). */
+export function functionIdOf(template: Template, entry: string): string {
+  const match = resources(template, 'AWS::Lambda::Function').filter(([, fn]) => fn.Properties.Description === entry);
+  if (match.length !== 1) throw new Error(`expected one function for ${entry}, found ${match.length}`);
+  return match[0]![0];
+}
+
+/** Every Allow statement attached to a function's role, resources rendered as strings. */
+export function statementsOf(template: Template, functionId: string): { actions: string[]; resources: string[] }[] {
+  const fn = template.findResources('AWS::Lambda::Function')[functionId] as Resource;
+  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return resources(template, 'AWS::IAM::Policy')
+    .filter(([, policy]) => (policy.Properties.Roles as { Ref?: string }[]).some((role) => role.Ref === roleId))
+    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+    .filter((statement) => statement.Effect === 'Allow')
+    .map((statement) => ({
+      actions: asArray(statement.Action),
+      resources: asArray(statement.Resource).map((resource) => resolveIntrinsic(resource, (id) => `<${id}>`)),
+    }));
+}
+
+const ASL_TEXT = readFileSync(ACCOUNT_ANALYSIS_ASL, 'utf8');
+/** Placeholder → handler module it must be bound to; written out here, independent of the catalog. */
+const ASL_BINDINGS: Record<string, string> = {
+  InitializeRunFunctionArn: 'functions/workflow/initialize-run.ts',
+  RetrieveDataFunctionArn: 'functions/workflow/retrieve-data.ts',
+  AnalyzeMemoryFunctionArn: 'functions/workflow/analyze-memory.ts',
+  AuthorRecommendationsFunctionArn: 'functions/workflow/author-recommendations.ts',
+  CheckComplianceFunctionArn: 'functions/workflow/check-compliance.ts',
+  RequestApprovalFunctionArn: 'functions/workflow/request-approval.ts',
+  ExecuteRecommendationFunctionArn: 'functions/workflow/execute-recommendation.ts',
+  SyncMemoryFunctionArn: 'functions/workflow/sync-memory.ts',
+  RecordFailureFunctionArn: 'functions/workflow/record-failure.ts',
+};
+
+/** Assertions that hold for every stage; `get` returns the stage synthesized in the file's beforeAll. */
+export function describeCommonAssertions(get: () => SynthesizedStage): void {
+  describe('cdk-nag (AwsSolutions)', () => {
+    it('leaves no unacknowledged finding', () => {
+      // synth() would have thrown in beforeAll; the report, if written, must be clean too.
+      const report = readValidationReport(get().outdir);
+      const violations = (report?.pluginReports ?? []).flatMap((plugin) => plugin.violations.map((v) => v.ruleName));
+      expect(violations).toEqual([]);
+    });
+  });
+
+  describe('function bundles', () => {
+    it('has one ESM bundle with a source map and the require shim per catalog entry', () => {
+      const { functionsDir } = get();
+      for (const spec of FUNCTIONS) {
+        const bundle = readFileSync(join(functionsDir, spec.id, 'index.mjs'), 'utf8');
+        expect(bundle.startsWith("import { createRequire as __sergasCreateRequire } from 'node:module';")).toBe(true);
+        expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
+        expect(bundle).toContain('//# sourceMappingURL=index.mjs.map');
+        expect(existsSync(join(functionsDir, spec.id, 'index.mjs.map'))).toBe(true);
+      }
+    });
+  });
+
+  describe('Lambda functions', () => {
+    it('deploys exactly the catalog, one function per entry', () => {
+      const { stateless } = get();
+      expect(resources(stateless, 'AWS::Lambda::Function')).toHaveLength(FUNCTIONS.length);
+      for (const spec of FUNCTIONS) expect(() => functionIdOf(stateless, spec.entry)).not.toThrow();
+    });
+
+    it('runs every function on nodejs22.x, arm64, X-Ray active, in the VPC, logging to a log group with retention', () => {
+      const { stateless } = get();
+      const logGroups = stateless.findResources('AWS::Logs::LogGroup') as Record<string, Resource>;
+      for (const [id, fn] of resources(stateless, 'AWS::Lambda::Function')) {
+        const props = fn.Properties;
+        expect(props.Runtime, id).toBe('nodejs22.x');
+        expect(props.Architectures, id).toEqual(['arm64']);
+        expect(props.TracingConfig, id).toEqual({ Mode: 'Active' });
+        expect(props.Handler, id).toBe('index.handler');
+        expect((props.VpcConfig as { SubnetIds: unknown[] }).SubnetIds.length, id).toBeGreaterThanOrEqual(2);
+        const logGroupId = (props.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+        expect(logGroups[logGroupId]?.Properties.RetentionInDays, id).toBeGreaterThan(0);
+      }
+    });
+
+    it('gives every function the Powertools and Sergas environment', () => {
+      const { stateless } = get();
+      for (const [id, fn] of resources(stateless, 'AWS::Lambda::Function')) {
+        const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+        expect(Object.keys(variables), id).toEqual(
+          expect.arrayContaining([
+            'SERGAS_STAGE',
+            'DATABASE_SECRET_ARN',
+            'DATABASE_PROXY_ENDPOINT',
+            'REDIS_ENDPOINT',
+            'REDIS_AUTH_SECRET_ARN',
+            'QDRANT_URL',
+            'ZOHO_SECRET_ARN',
+            'ANTHROPIC_SECRET_ARN',
+            'AUDIT_BUCKET',
+            'EXPORT_BUCKET',
+            'PUBLIC_BASE_URL',
+            'POWERTOOLS_SERVICE_NAME',
+            'POWERTOOLS_LOG_LEVEL',
+          ]),
+        );
+        expect(variables.POWERTOOLS_METRICS_NAMESPACE, id).toBe('Sergas');
+        expect(variables.NODE_OPTIONS, id).toBe('--enable-source-maps');
+      }
+    });
+  });
+
+  describe('account-analysis state machine', () => {
+    const aslFunctionIds = (template: Template) =>
+      Object.fromEntries(Object.entries(ASL_BINDINGS).map(([name, entry]) => [name, functionIdOf(template, entry)]));
+
+    it('deploys the local ASL file unchanged except for the function ARNs', () => {
+      const { stateless, outdir } = get();
+      const ids = aslFunctionIds(stateless);
+      const rendered = renderDefinition(stateless, outdir, fakeArn);
+      let expected = ASL_TEXT;
+      for (const [name, id] of Object.entries(ids)) expected = expected.replaceAll(`\${${name}}`, fakeArn(id));
+      expect(rendered).toEqual(JSON.parse(expected));
+    });
+
+    it('substitutes exactly the placeholders the ASL file uses', () => {
+      const { properties } = stateMachineOf(get().stateless);
+      expect(Object.keys(properties.DefinitionSubstitutions as object).sort()).toEqual(placeholdersIn(ASL_TEXT));
+      expect(placeholdersIn(ASL_TEXT)).toEqual(Object.keys(ASL_BINDINGS).sort());
+    });
+
+    it('waits for a task token on the request-approval function', () => {
+      const { stateless, outdir } = get();
+      const waits = allStates(renderDefinition(stateless, outdir, fakeArn)).filter(
+        ([, state]) => state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      );
+      expect(waits.map(([name]) => name)).toEqual(['AwaitingApproval']);
+      const parameters = waits[0]![1].Parameters as Record<string, unknown>;
+      expect(parameters.FunctionName).toBe(fakeArn(aslFunctionIds(stateless).RequestApprovalFunctionArn!));
+      expect((parameters.Payload as Record<string, unknown>)['taskToken.$']).toBe('$$.Task.Token');
+    });
+
+    it('logs ALL to a log group, traces, and may invoke exactly the nine task functions', () => {
+      const { stateless } = get();
+      const { properties } = stateMachineOf(stateless);
+      expect(properties.StateMachineType).toBe('STANDARD');
+      expect(properties.TracingConfiguration).toEqual({ Enabled: true });
+      expect(properties.LoggingConfiguration).toMatchObject({ Level: 'ALL' });
+      const roleId = (properties.RoleArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      const invokes = resources(stateless, 'AWS::IAM::Policy')
+        .filter(([, policy]) => (policy.Properties.Roles as { Ref?: string }[]).some((role) => role.Ref === roleId))
+        .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+        .filter((statement) => asArray(statement.Action).some((action) => action.startsWith('lambda:')));
+      expect(invokes).toHaveLength(1);
+      expect(invokes[0]!.Action).toBe('lambda:InvokeFunction');
+      const expected = Object.values(aslFunctionIds(stateless)).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+      expect(asArray(invokes[0]!.Resource)).toEqual(expect.arrayContaining(expected));
+      expect(asArray(invokes[0]!.Resource)).toHaveLength(expected.length);
+    });
+
+    it('lets the approval functions resume runs and analyze-account start them, by the deterministic ARN', () => {
+      const { stateless, sergas } = get();
+      const name = stateMachineOf(stateless).properties.StateMachineName;
+      const arn = `arn:aws:states:${sergas.config.region}:${sergas.config.account}:stateMachine:${name}`;
+      const grants = (entry: string) => statementsOf(stateless, functionIdOf(stateless, entry));
+      for (const entry of ['functions/api/approve-recommendation.ts', 'functions/api/decide-approval.ts']) {
+        expect(grants(entry)).toContainEqual({
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+          resources: [arn],
+        });
+      }
+      expect(grants('functions/api/analyze-account.ts')).toContainEqual({
+        actions: ['states:StartExecution'],
+        resources: [arn],
+      });
+      // Nobody else may resume a waiting run.
+      const responders = FUNCTIONS.filter((spec) =>
+        grants(spec.entry).some((statement) => statement.actions.includes('states:SendTaskSuccess')),
+      ).map((spec) => spec.entry);
+      expect(responders.sort()).toEqual([
+        'functions/api/approve-recommendation.ts',
+        'functions/api/decide-approval.ts',
+      ]);
+      const fn = stateless.findResources('AWS::Lambda::Function')[
+        functionIdOf(stateless, 'functions/api/analyze-account.ts')
+      ] as Resource;
+      const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(resolveIntrinsic(env.STATE_MACHINE_ARN, (id) => id)).toBe(arn);
+    });
+  });
+
+  describe('REST API', () => {
+    it('routes each catalog route to its own function, Cognito on /api/v1 except health', () => {
+      const { stateless } = get();
+      const methods = resources(stateless, 'AWS::ApiGateway::Method').filter(
+        ([, m]) => m.Properties.HttpMethod !== 'OPTIONS',
+      );
+      const routes = FUNCTIONS.filter((spec) => spec.route);
+      expect(methods).toHaveLength(routes.length);
+      const integrated = new Set(
+        methods.map(([, m]) => JSON.stringify((m.Properties.Integration as { Uri: unknown }).Uri)),
+      );
+      expect(integrated.size).toBe(routes.length);
+      for (const [, method] of methods) {
+        expect((method.Properties.Integration as { Type: string }).Type).toBe('AWS_PROXY');
+      }
+      const byAuth = (type: string) => methods.filter(([, m]) => m.Properties.AuthorizationType === type).length;
+      expect(byAuth('COGNITO_USER_POOLS')).toBe(routes.filter((spec) => spec.route!.auth === 'cognito').length);
+      expect(
+        routes
+          .filter((spec) => spec.route!.path.startsWith('/api/v1/') && spec.route!.auth !== 'cognito')
+          .map((s) => s.route!.path),
+      ).toEqual(['/api/v1/health']);
+    });
+
+    it('traces, logs access, throttles and sits behind a rate-limiting WAF', () => {
+      const { stateless } = get();
+      stateless.hasResourceProperties('AWS::ApiGateway::Stage', {
+        TracingEnabled: true,
+        AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
+        MethodSettings: Match.arrayWith([
+          Match.objectLike({
+            ThrottlingRateLimit: Match.anyValue(),
+            ThrottlingBurstLimit: Match.anyValue(),
+            LoggingLevel: 'ERROR',
+          }),
+        ]),
+      });
+      stateless.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Scope: 'REGIONAL',
+        Rules: Match.arrayWith([
+          Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ AggregateKeyType: 'IP' }) } }),
+        ]),
+      });
+      stateless.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+      stateless.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestParameters: true });
+      stateless.hasResourceProperties('AWS::Cognito::UserPool', { MfaConfiguration: 'ON' });
+    });
+  });
+
+  describe('schedules', () => {
+    it('runs a full sync daily at 02:00 and an incremental sync hourly, each with retries and an encrypted DLQ', () => {
+      const { stateless } = get();
+      const schedules = resources(stateless, 'AWS::Scheduler::Schedule').map(([, s]) => s.Properties);
+      expect(schedules.map((s) => s.ScheduleExpression).sort()).toEqual(['cron(0 2 * * ? *)', 'cron(15 * * * ? *)']);
+      const queues = stateless.findResources('AWS::SQS::Queue') as Record<string, Resource>;
+      for (const schedule of schedules) {
+        expect(schedule.ScheduleExpressionTimezone).toBe('UTC');
+        const target = schedule.Target as {
+          RetryPolicy: { MaximumRetryAttempts: number };
+          DeadLetterConfig: { Arn: unknown };
+        };
+        expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+        const queueId = (target.DeadLetterConfig.Arn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+        expect(queues[queueId]?.Properties.SqsManagedSseEnabled).toBe(true);
+      }
+      expect(schedules.map((s) => resolveIntrinsic((s.Target as { Arn: unknown }).Arn, (id) => id)).sort()).toEqual(
+        [
+          functionIdOf(stateless, 'functions/sync/full-sync.ts'),
+          functionIdOf(stateless, 'functions/sync/incremental-sync.ts'),
+        ].sort(),
+      );
+    });
+  });
+
+  describe('data stores', () => {
+    it('encrypts RDS Postgres with the key, keeps it private, with IAM auth, backups, and a TLS-only proxy', () => {
+      const { stateful } = get();
+      stateful.hasResourceProperties('AWS::RDS::DBInstance', {
+        Engine: 'postgres',
+        StorageEncrypted: true,
+        KmsKeyId: Match.anyValue(),
+        PubliclyAccessible: false,
+        EnableIAMDatabaseAuthentication: true,
+        BackupRetentionPeriod: Match.anyValue(),
+      });
+      const [, instance] = resources(stateful, 'AWS::RDS::DBInstance')[0]!;
+      expect(instance.Properties.BackupRetentionPeriod).toBeGreaterThanOrEqual(7);
+      const [, subnets] = resources(stateful, 'AWS::RDS::DBSubnetGroup')[0]!;
+      for (const subnet of subnets.Properties.SubnetIds as { Ref: string }[])
+        expect(subnet.Ref).toMatch(/^VpcdataSubnet/);
+      stateful.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true, EngineFamily: 'POSTGRESQL' });
+      stateful.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+    });
+
+    it('encrypts Redis in transit and at rest, with an AUTH token from Secrets Manager', () => {
+      const { stateful } = get();
+      const [, redis] = resources(stateful, 'AWS::ElastiCache::ReplicationGroup')[0]!;
+      expect(redis.Properties).toMatchObject({
+        TransitEncryptionEnabled: true,
+        TransitEncryptionMode: 'required',
+        AtRestEncryptionEnabled: true,
+      });
+      expect(redis.Properties.KmsKeyId).toBeDefined();
+      expect(JSON.stringify(redis.Properties.AuthToken)).toContain('{{resolve:secretsmanager:');
+    });
+
+    it('blocks public access, requires TLS and encrypts every bucket; the audit archive is Object Locked', () => {
+      const { stateful } = get();
+      const buckets = resources(stateful, 'AWS::S3::Bucket');
+      expect(buckets).toHaveLength(3);
+      const policies = resources(stateful, 'AWS::S3::BucketPolicy').map(([, p]) => p.Properties);
+      for (const [id, bucket] of buckets) {
+        expect(bucket.Properties.PublicAccessBlockConfiguration, id).toEqual({
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        });
+        const policy = policies.find((p) => (p.Bucket as { Ref: string }).Ref === id);
+        expect(policy?.PolicyDocument, id).toMatchObject({
+          Statement: expect.arrayContaining([
+            expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        });
+        expect(JSON.stringify(bucket.Properties.BucketEncryption), id).toMatch(/aws:kms|AES256/);
+      }
+      const kmsBuckets = buckets.filter(([, b]) => JSON.stringify(b.Properties.BucketEncryption).includes('aws:kms'));
+      expect(kmsBuckets).toHaveLength(2);
+      for (const [id, bucket] of kmsBuckets) {
+        expect(bucket.Properties.LoggingConfiguration, id).toMatchObject({
+          DestinationBucketName: { Ref: expect.stringMatching(/^AccessLogsBucket/) },
+        });
+      }
+      stateful.hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: Match.objectLike({ ObjectLockEnabled: 'Enabled' }),
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: Match.objectLike({
+          ServerSideEncryptionConfiguration: [
+            Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+          ],
+        }),
+      });
+    });
+
+    it('runs Qdrant from a pinned image on encrypted EFS, reachable on 6333 from the functions only', () => {
+      const { stateful } = get();
+      const [, task] = resources(stateful, 'AWS::ECS::TaskDefinition')[0]!;
+      const [container] = task.Properties.ContainerDefinitions as Record<string, unknown>[];
+      expect(container!.Image).toMatch(/^qdrant\/qdrant:v\d+\.\d+\.\d+$/);
+      expect(container!.HealthCheck).toMatchObject({ Command: ['CMD-SHELL', expect.stringContaining('/healthz')] });
+      expect(container!.MountPoints).toEqual([
+        { ContainerPath: '/qdrant/storage', ReadOnly: false, SourceVolume: 'storage' },
+      ]);
+      expect(task.Properties.Volumes).toMatchObject([
+        { EFSVolumeConfiguration: { TransitEncryption: 'ENABLED', AuthorizationConfig: { IAM: 'ENABLED' } } },
+      ]);
+      stateful.hasResourceProperties('AWS::EFS::FileSystem', { Encrypted: true, KmsKeyId: Match.anyValue() });
+      stateful.hasResourceProperties('AWS::ECS::Cluster', {
+        ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+      });
+      stateful.hasResourceProperties('AWS::ECS::Service', { ServiceRegistries: Match.anyValue() });
+      const qdrantIngress = resources(stateful, 'AWS::EC2::SecurityGroupIngress')
+        .map(([, rule]) => rule.Properties)
+        .filter((rule) => rule.FromPort === 6333);
+      expect(qdrantIngress).toHaveLength(1);
+      expect(qdrantIngress[0]!.SourceSecurityGroupId).toEqual({
+        'Fn::GetAtt': [expect.stringMatching(/^FunctionsSecurityGroup/), 'GroupId'],
+      });
+    });
+
+    it('never declares the same security group rule twice (EC2 rejects duplicates at deploy time)', () => {
+      const { stateful } = get();
+      // The database port appears both literally and as the instance's Endpoint.Port attribute.
+      const port = (value: unknown) =>
+        JSON.stringify(value).includes('Endpoint.Port') ? 5432 : (value as number | undefined);
+      for (const [type, peer] of [
+        ['AWS::EC2::SecurityGroupIngress', 'SourceSecurityGroupId'],
+        ['AWS::EC2::SecurityGroupEgress', 'DestinationSecurityGroupId'],
+      ] as const) {
+        const keys = resources(stateful, type).map(([, rule]) =>
+          JSON.stringify([
+            rule.Properties.GroupId,
+            rule.Properties[peer],
+            port(rule.Properties.FromPort),
+            port(rule.Properties.ToPort),
+          ]),
+        );
+        expect(new Set(keys).size, type).toBe(keys.length);
+      }
+    });
+
+    it('rotates the KMS key, logs VPC flows and keeps AWS API traffic on endpoints', () => {
+      const { stateful } = get();
+      stateful.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+      stateful.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL' });
+      const services = resources(stateful, 'AWS::EC2::VPCEndpoint').map(([, e]) =>
+        resolveIntrinsic(e.Properties.ServiceName, (id) => id),
+      );
+      for (const service of ['s3', 'secretsmanager', 'states', 'kms', 'logs']) {
+        expect(services.some((name) => name.endsWith(`.${service}`))).toBe(true);
+      }
+    });
+
+    it('creates the Zoho and Anthropic secrets with the documented keys', () => {
+      const { stateful } = get();
+      const secrets = resources(stateful, 'AWS::SecretsManager::Secret').map(([, s]) => s.Properties);
+      const keysOf = (suffix: string) => {
+        const secret = secrets.find((s) => String(s.Name).endsWith(suffix));
+        return Object.keys(JSON.parse(String(secret?.SecretString))).sort();
+      };
+      expect(keysOf('/zoho')).toEqual(['accounts_url', 'api_domain', 'client_id', 'client_secret', 'refresh_token']);
+      expect(keysOf('/anthropic')).toEqual(['api_key']);
+    });
+  });
+}
