@@ -80,7 +80,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     id: 'api-get-account-status',
     entry: 'functions/api/get-account-status.ts',
-    binds: ['database'],
+    binds: ['database', 'runs-read'],
     route: { method: 'GET', path: '/api/v1/accounts/{id}/status', auth: 'cognito' },
   },
   {

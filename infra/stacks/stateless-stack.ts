@@ -72,11 +72,7 @@ export class StatelessStack extends Stack {
       SERGAS_STAGE: stage,
       DATABASE_SECRET_ARN: stateful.database.secret.secretArn,
       DATABASE_PROXY_ENDPOINT: stateful.database.proxyEndpoint,
-      REDIS_ENDPOINT: stateful.redis.endpoint,
-      REDIS_AUTH_SECRET_ARN: stateful.redis.authSecret.secretArn,
       QDRANT_URL: stateful.qdrantUrl,
-      ZOHO_SECRET_ARN: stateful.zohoSecret.secretArn,
-      ANTHROPIC_SECRET_ARN: stateful.anthropicSecret.secretArn,
       AUDIT_BUCKET: stateful.auditBucket.bucketName,
       EXPORT_BUCKET: stateful.exportBucket.bucketName,
       PUBLIC_BASE_URL: publicBaseUrl,
@@ -104,6 +100,13 @@ export class StatelessStack extends Stack {
         environment: {
           ...sharedEnvironment,
           ...(usesRuns ? { STATE_MACHINE_ARN: stateMachineRef.arn } : {}),
+          // A function learns of a secret only when it may read it: the runtime treats an absent
+          // name as "not bound" instead of failing on an AccessDenied at cold start.
+          ...(spec.binds.includes('redis')
+            ? { REDIS_ENDPOINT: stateful.redis.endpoint, REDIS_AUTH_SECRET_ARN: stateful.redis.authSecret.secretArn }
+            : {}),
+          ...(spec.binds.includes('zoho') ? { ZOHO_SECRET_ARN: stateful.zohoSecret.secretArn } : {}),
+          ...(spec.binds.includes('anthropic') ? { ANTHROPIC_SECRET_ARN: stateful.anthropicSecret.secretArn } : {}),
           ...(spec.binds.includes('embeddings') ? { EMBEDDING_MODEL_ID } : {}),
         },
         memoryMiB: spec.memoryMiB ?? DEFAULT_MEMORY_MIB,

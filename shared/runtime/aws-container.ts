@@ -6,7 +6,19 @@ import { migrate } from '../adapters/db/migrate.ts';
 import { PgDb } from '../adapters/db/pg-db.ts';
 import { loadConfig } from '../config/config.ts';
 import { ConfigError } from '../errors.ts';
+import type { WorkflowEngine } from '../ports/workflow-engine.ts';
 import { assembleContainer, type Container } from './container.ts';
+
+const unbound = async (): Promise<never> => {
+  throw new ConfigError(['STATE_MACHINE_ARN: this function is not bound to the state machine']);
+};
+const missingStateMachine: WorkflowEngine = {
+  startExecution: unbound,
+  sendTaskSuccess: unbound,
+  sendTaskFailure: unbound,
+  describeExecution: unbound,
+  getExecutionHistory: unbound,
+};
 
 /**
  * The container on Lambda: Postgres through the RDS Proxy with credentials from Secrets Manager,
@@ -17,8 +29,6 @@ export async function awsContainer(env: Record<string, string | undefined> = pro
   const secrets = new SecretsManagerSecrets();
   const problems: string[] = [];
   if (!env.DATABASE_SECRET_ARN && !env.DATABASE_URL) problems.push('DATABASE_SECRET_ARN: required on AWS');
-  if (!env.ZOHO_SECRET_ARN) problems.push('ZOHO_SECRET_ARN: required on AWS');
-  if (!env.STATE_MACHINE_ARN) problems.push('STATE_MACHINE_ARN: required on AWS');
   if (problems.length > 0) throw new ConfigError(problems);
 
   let databaseUrl = env.DATABASE_URL;
@@ -36,9 +46,10 @@ export async function awsContainer(env: Record<string, string | undefined> = pro
     cache = RedisCache.connect(`rediss://${auth ? `:${encodeURIComponent(auth)}@` : ''}${env.REDIS_ENDPOINT}`);
   }
 
-  const zoho = await secrets.json(env.ZOHO_SECRET_ARN!);
+  const zoho = env.ZOHO_SECRET_ARN ? await secrets.json(env.ZOHO_SECRET_ARN) : {};
   return assembleContainer({
-    config,
+    // The webhook's verification token lives with the other Zoho credentials.
+    config: { ...config, notificationToken: zoho.notification_token ?? config.notificationToken },
     db,
     cache: cache ?? new MemoryCache(),
     zoho: {
@@ -48,7 +59,11 @@ export async function awsContainer(env: Record<string, string | undefined> = pro
       clientSecret: zoho.client_secret ?? '',
       refreshToken: zoho.refresh_token ?? '',
     },
-    workflow: () => new SfnWorkflowEngine({ 'account-analysis': env.STATE_MACHINE_ARN! }),
+    // Only the functions that start or resume runs are given the state machine (least privilege).
+    workflow: () =>
+      env.STATE_MACHINE_ARN
+        ? new SfnWorkflowEngine({ 'account-analysis': env.STATE_MACHINE_ARN })
+        : missingStateMachine,
     onClose: () => db.close(),
   });
 }

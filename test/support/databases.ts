@@ -18,6 +18,13 @@ export interface TestDatabase {
 
 /** A fresh, migrated database on the real Postgres server, dropped afterwards. */
 export async function freshPostgres(): Promise<TestDatabase> {
+  const database = await freshEmptyPostgres();
+  await migrate(database.db);
+  return database;
+}
+
+/** A fresh database on the real Postgres server with nothing in it yet. */
+export async function freshEmptyPostgres(): Promise<TestDatabase> {
   const name = `sergas_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: postgresAdminUrl });
   await admin.connect();
@@ -26,7 +33,6 @@ export async function freshPostgres(): Promise<TestDatabase> {
   const url = new URL(postgresAdminUrl);
   url.pathname = `/${name}`;
   const db = PgDb.connect(url.toString(), { max: 10 });
-  await migrate(db);
   return {
     db,
     url: url.toString(),

@@ -47,10 +47,16 @@ export class SqlApprovalRepository implements ApprovalRepository {
     this.#db = db;
   }
 
+  /**
+   * A retried AwaitingApproval gets a new task token from Step Functions: the pending approval keeps its
+   * id (links already sent stay valid) and takes the new token.
+   */
   async create(approval: Parameters<ApprovalRepository['create']>[0]): Promise<Approval> {
     await this.#db.query(
       `INSERT INTO approvals (id, recommendation_id, run_id, task_token, payload, payload_hash, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (recommendation_id) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (recommendation_id) DO UPDATE SET task_token = EXCLUDED.task_token
+       WHERE approvals.status = 'pending'`,
       [
         approval.id,
         approval.recommendationId,

@@ -105,11 +105,7 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
             'SERGAS_STAGE',
             'DATABASE_SECRET_ARN',
             'DATABASE_PROXY_ENDPOINT',
-            'REDIS_ENDPOINT',
-            'REDIS_AUTH_SECRET_ARN',
             'QDRANT_URL',
-            'ZOHO_SECRET_ARN',
-            'ANTHROPIC_SECRET_ARN',
             'AUDIT_BUCKET',
             'EXPORT_BUCKET',
             'PUBLIC_BASE_URL',
@@ -119,6 +115,19 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
         );
         expect(variables.POWERTOOLS_METRICS_NAMESPACE, id).toBe('Sergas');
         expect(variables.NODE_OPTIONS, id).toBe('--enable-source-maps');
+      }
+    });
+
+    it('tells a function of a secret only when it may read it', () => {
+      const { stateless } = get();
+      for (const spec of FUNCTIONS) {
+        const [, fn] = resources(stateless, 'AWS::Lambda::Function').find(([, f]) =>
+          (f.Properties.FunctionName as string | undefined)?.endsWith(`-${spec.id}`),
+        )!;
+        const names = Object.keys((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
+        expect(names.includes('ZOHO_SECRET_ARN'), spec.id).toBe(spec.binds.includes('zoho'));
+        expect(names.includes('REDIS_AUTH_SECRET_ARN'), spec.id).toBe(spec.binds.includes('redis'));
+        expect(names.includes('ANTHROPIC_SECRET_ARN'), spec.id).toBe(spec.binds.includes('anthropic'));
       }
     });
   });

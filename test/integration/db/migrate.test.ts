@@ -50,3 +50,18 @@ describe.each(databases())('migrations on %s', (_name, makeDb) => {
     expect(await db.query('SELECT * FROM sync_state')).toEqual([]);
   });
 });
+
+describe('migrations started by several cold starts at once', () => {
+  it('are applied exactly once on the real Postgres', async () => {
+    const { freshEmptyPostgres } = await import('../../support/databases.ts');
+    const database = await freshEmptyPostgres();
+    try {
+      const results = await Promise.all([migrate(database.db), migrate(database.db), migrate(database.db)]);
+      const applied = results.flatMap((r) => r.applied);
+      expect(applied.sort()).toEqual([...new Set(applied)].sort());
+      expect(applied.length).toBe(results[0]!.applied.length + results[0]!.alreadyApplied.length);
+    } finally {
+      await database.drop();
+    }
+  });
+});
