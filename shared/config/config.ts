@@ -10,42 +10,43 @@ const port = z.coerce.number().int().min(0).max(65535);
  * defaults; each `*_URL`/key switches one port to the real service. Secrets come from Secrets Manager
  * on AWS (the `*_SECRET_ARN` names) and from the environment locally.
  */
-export const ConfigSchema = z
-  .object({
-    SERGAS_HOME: z.string().min(1).default('.sergas'),
-    SERGAS_STAGE: z.enum(['local', 'dev', 'prod']).default('local'),
-    SERGAS_PORT: port.default(4280),
-    SERGAS_SANDBOX_PORT: port.default(4281),
-    SERGAS_PUBLIC_URL: optionalUrl,
-    SERGAS_TIME_ZONE: z.string().default('UTC'),
-    SERGAS_DEMO_ACCOUNTS: z.coerce.number().int().min(1).max(100_000).default(300),
-    SERGAS_DEMO_SEED: z.coerce.number().int().default(42),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-    DATABASE_URL: optionalUrl,
-    DATABASE_SECRET_ARN: z.string().optional(),
-    DATABASE_PROXY_ENDPOINT: z.string().optional(),
-    REDIS_URL: optionalUrl,
-    ZOHO_ACCOUNTS_URL: optionalUrl,
-    ZOHO_API_DOMAIN: optionalUrl,
-    ZOHO_CLIENT_ID: z.string().optional(),
-    ZOHO_CLIENT_SECRET: z.string().optional(),
-    ZOHO_REFRESH_TOKEN: z.string().optional(),
-    ZOHO_SECRET_ARN: z.string().optional(),
-    ZOHO_NOTIFICATION_TOKEN: z.string().min(16).max(50).optional(),
-    STATE_MACHINE_ARN: z.string().optional(),
-    AWS_REGION: z.string().optional(),
-  })
-  .superRefine((env, ctx) => {
-    const zoho = ['ZOHO_ACCOUNTS_URL', 'ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN'] as const;
-    const given = zoho.filter((key) => env[key] !== undefined);
-    if (given.length > 0 && given.length < zoho.length && !env.ZOHO_SECRET_ARN) {
-      for (const key of zoho.filter((k) => env[k] === undefined)) {
-        ctx.addIssue({ code: 'custom', path: [key], message: `is required when ${given.join(', ')} is set` });
-      }
-    }
-  });
+export const ConfigSchema = z.object({
+  SERGAS_HOME: z.string().min(1).default('.sergas'),
+  SERGAS_STAGE: z.enum(['local', 'dev', 'prod']).default('local'),
+  SERGAS_PORT: port.default(4280),
+  SERGAS_SANDBOX_PORT: port.default(4281),
+  SERGAS_PUBLIC_URL: optionalUrl,
+  SERGAS_TIME_ZONE: z.string().default('UTC'),
+  SERGAS_DEMO_ACCOUNTS: z.coerce.number().int().min(1).max(100_000).default(300),
+  SERGAS_DEMO_SEED: z.coerce.number().int().default(42),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  DATABASE_URL: optionalUrl,
+  DATABASE_SECRET_ARN: z.string().optional(),
+  DATABASE_PROXY_ENDPOINT: z.string().optional(),
+  REDIS_URL: optionalUrl,
+  ZOHO_ACCOUNTS_URL: optionalUrl,
+  ZOHO_API_DOMAIN: optionalUrl,
+  ZOHO_CLIENT_ID: z.string().optional(),
+  ZOHO_CLIENT_SECRET: z.string().optional(),
+  ZOHO_REFRESH_TOKEN: z.string().optional(),
+  ZOHO_SECRET_ARN: z.string().optional(),
+  ZOHO_NOTIFICATION_TOKEN: z.string().min(16).max(50).optional(),
+  STATE_MACHINE_ARN: z.string().optional(),
+  AWS_REGION: z.string().optional(),
+});
 
 export type Env = z.output<typeof ConfigSchema>;
+
+const ZOHO_CREDENTIALS = ['ZOHO_ACCOUNTS_URL', 'ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN'] as const;
+
+/** Zoho's credentials go together: a partial set would silently fall back to the sandbox. */
+function zohoCredentialProblems(env: Record<string, string | undefined>): string[] {
+  const given = ZOHO_CREDENTIALS.filter((key) => env[key] !== undefined);
+  if (given.length === 0 || given.length === ZOHO_CREDENTIALS.length || env.ZOHO_SECRET_ARN) return [];
+  return ZOHO_CREDENTIALS.filter((key) => env[key] === undefined).map(
+    (key) => `${key}: is required when ${given.join(', ')} is set`,
+  );
+}
 
 export interface Config {
   home: string;
@@ -76,9 +77,13 @@ export interface Config {
 /** Parses the environment once; throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`));
-  }
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`)),
+    ...zohoCredentialProblems(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const home = isAbsolute(e.SERGAS_HOME) ? e.SERGAS_HOME : resolve(e.SERGAS_HOME);
   return {

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../shared/config/config.ts';
+
+describe('the configuration', () => {
+  it('uses the embedded defaults when nothing is set', () => {
+    const config = loadConfig({ SERGAS_HOME: '/tmp/sergas-home' });
+    expect(config).toMatchObject({
+      home: '/tmp/sergas-home',
+      database: { kind: 'pglite', dataDir: '/tmp/sergas-home/pgdata' },
+      cache: { kind: 'memory' },
+      crm: { kind: 'sandbox', dataDir: '/tmp/sergas-home/sandbox' },
+      workflow: { kind: 'local' },
+      port: 4280,
+    });
+  });
+
+  it('switches each port to the real service its variable names', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/sergas',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      ZOHO_ACCOUNTS_URL: 'https://accounts.zoho.eu',
+      ZOHO_CLIENT_ID: '1000.ABC',
+      ZOHO_CLIENT_SECRET: 'secret',
+      ZOHO_REFRESH_TOKEN: '1000.refresh',
+      STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:sergas-dev-account-analysis',
+    });
+    expect(config.database.kind).toBe('postgres');
+    expect(config.cache.kind).toBe('redis');
+    expect(config.crm).toMatchObject({ kind: 'zoho', accountsUrl: 'https://accounts.zoho.eu', apiDomain: null });
+    expect(config.workflow.kind).toBe('step-functions');
+  });
+
+  it('fails listing every problem at once', () => {
+    expect(() =>
+      loadConfig({ SERGAS_PORT: 'eighty', DATABASE_URL: 'not a url', ZOHO_CLIENT_ID: 'only-the-id' }),
+    ).toThrowError(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        details: expect.arrayContaining([
+          expect.stringMatching(/^SERGAS_PORT:/),
+          expect.stringMatching(/^DATABASE_URL:/),
+          expect.stringMatching(/^ZOHO_ACCOUNTS_URL: is required when ZOHO_CLIENT_ID is set/),
+          expect.stringMatching(/^ZOHO_REFRESH_TOKEN:/),
+        ]),
+      }),
+    );
+  });
+});
