@@ -8,32 +8,15 @@ import { handler as recordFailure } from '../../functions/workflow/record-failur
 import { handler as requestApproval } from '../../functions/workflow/request-approval.ts';
 import { handler as retrieveData } from '../../functions/workflow/retrieve-data.ts';
 import { handler as syncMemory } from '../../functions/workflow/sync-memory.ts';
+import { lambdaContextFor } from '../lambda-context.ts';
 import type { TaskHandler } from './local-workflow-engine.ts';
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** What Lambda would pass; Powertools reads these fields. */
-function contextFor(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 900_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 const local =
   (name: string, handler: LambdaHandler): TaskHandler =>
   (payload) =>
-    handler(payload, contextFor(name));
+    handler(payload, lambdaContextFor(name));
 
 /** The ASL placeholders of statemachines/*.asl.json → the same Lambda handlers, in process. */
 export function localTaskHandlers(): Record<string, TaskHandler> {
