@@ -1,3 +1,4 @@
+import { maskPii } from '../domain/compliance/mask-pii.ts';
 import { ValidationError } from '../errors.ts';
 import type { ApprovalChannel, ApprovalRepository } from '../ports/approvals.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
@@ -57,7 +58,7 @@ export async function decideApproval(deps: DecideApprovalDeps, input: Decision):
       approvalId: approval.id,
       channel: input.channel,
       payloadHash: approval.payloadHash,
-      reason: input.reason ?? null,
+      reason: input.reason ? maskPii(input.reason) : null,
     },
   });
   await deps.workflow.sendTaskSuccess(taskToken, {

@@ -2,6 +2,7 @@ import { detectSignals } from '../domain/account-signals.ts';
 import { buildTimeline } from '../domain/account-timeline.ts';
 import type { ComplianceReport } from '../domain/analysis.ts';
 import { baselineFieldsOf, changedFields } from '../domain/change-detection.ts';
+import { maskPii } from '../domain/compliance/mask-pii.ts';
 import { reviewRecommendation } from '../domain/compliance/review-recommendation.ts';
 import type { DomainRules } from '../domain/domain-rules.ts';
 import { authorRecommendations } from '../domain/recommendations/author-recommendations.ts';
@@ -69,6 +70,13 @@ export async function retrieveAccountData(deps: AnalysisStepDeps, input: StepInp
   // Remembered now: what this review saw becomes the baseline once the review completes.
   const reviewedFields = baselineFieldsOf(snapshot, deps.rules);
   await deps.runs.saveAnalysis(input.runId, { signals, insufficientData, changedFields: changes, reviewedFields });
+  await deps.audit.record({
+    agentId: 'zoho-data-scout',
+    action: 'account.signals_detected',
+    resourceType: 'account',
+    resourceId: input.accountId,
+    details: { runId: input.runId, signals: signals.map((s) => s.type), changedFields: changes.map((c) => c.field) },
+  });
   return { signals: signals.map((s) => `${s.type}:${s.severity}`), changedFields: changes.length };
 }
 
@@ -83,6 +91,13 @@ export async function analyzeMemory(deps: AnalysisStepDeps, input: StepInput) {
     entries: entries.length,
   };
   await deps.runs.saveAnalysis(input.runId, { timeline });
+  await deps.audit.record({
+    agentId: 'memory-analyst',
+    action: 'account.timeline_built',
+    resourceType: 'account',
+    resourceId: input.accountId,
+    details: { runId: input.runId, ...timeline },
+  });
   return timeline;
 }
 
@@ -117,6 +132,17 @@ export async function draftRecommendations(deps: AnalysisStepDeps, input: StepIn
     priorityScore,
     needsReview: needsReview({ riskLevel, priorityScore, changes }, deps.rules),
   });
+  await deps.audit.record({
+    agentId: 'recommendation-author',
+    action: 'recommendations.drafted',
+    resourceType: 'account',
+    resourceId: input.accountId,
+    details: {
+      runId: input.runId,
+      author: 'rules',
+      recommendations: recommendations.map((r) => ({ id: r.id, type: r.type })),
+    },
+  });
   return { recommendationIds: recommendations.map((r) => r.id) };
 }
 
@@ -147,7 +173,20 @@ export async function checkCompliance(deps: AnalysisStepDeps, input: StepInput) 
       });
     }
   }
-  await deps.runs.saveAnalysis(input.runId, { compliance: combineReports(reports) });
+  const combined = combineReports(reports);
+  await deps.runs.saveAnalysis(input.runId, { compliance: combined });
+  await deps.audit.record({
+    agentId: 'compliance-reviewer',
+    action: 'compliance.checked',
+    resourceType: 'account',
+    resourceId: input.accountId,
+    details: {
+      runId: input.runId,
+      reviewable,
+      riskLevel: combined.riskLevel,
+      piiTypes: combined.piiDetected.map((p) => p.type),
+    },
+  });
   return { reviewable };
 }
 
@@ -198,7 +237,8 @@ export async function recordRunFailure(
   deps: Pick<AnalysisStepDeps, 'runs' | 'audit'>,
   input: { runId: string; error: { Error?: string; Cause?: string } },
 ) {
-  const message = `${input.error.Error ?? 'Error'}: ${input.error.Cause ?? 'unknown cause'}`;
+  // A cause can quote record data; it is stored and shown masked.
+  const message = maskPii(`${input.error.Error ?? 'Error'}: ${input.error.Cause ?? 'unknown cause'}`);
   await deps.runs.finish(input.runId, 'FAILED', message);
   await deps.audit.record({
     agentId: 'orchestrator',

@@ -192,3 +192,28 @@ describe('executing an approved recommendation', () => {
     expect(w.deps.crm.records).toHaveLength(0);
   });
 });
+
+describe('the audit trail of a decision', () => {
+  it('keeps a rejection reason with its personal data masked', async () => {
+    const w = world();
+    await w.approvals.create({
+      id: 'appr-1',
+      recommendationId: REC,
+      runId: 'run-1',
+      taskToken: 'token-1',
+      payload,
+      payloadHash: payloadHashOf(payload),
+      expiresAt: new Date('2026-11-25T09:00:00Z'),
+    });
+    await decideApproval(w.deps, {
+      approvalId: 'appr-1',
+      decision: 'reject',
+      by: 'lee@example.com',
+      channel: 'web',
+      reason: 'Priya asked us to call +44 20 7946 0958 instead',
+    });
+    const reason = w.deps.audit.entries[0]?.details?.reason as string;
+    expect(reason).not.toContain('7946');
+    expect(reason).toContain('[PHONE]');
+  });
+});
