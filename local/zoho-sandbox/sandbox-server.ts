@@ -7,9 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type PageCursor, type PageTokens, pageTokensOf, type SortKey } from './page-tokens.ts';
 import { isRecordModule, RECORD_MODULES, type RecordModule, type SandboxUser, type ZohoRecord } from './sandbox-org.ts';
 import { RELATED_LISTS, type SandboxStore, type UserRef } from './sandbox-store.ts';
 import { parseSearchCriteria, type SearchCriteria, SearchCriteriaError } from './search-criteria.ts';
+import { zohoDateTime } from './zoho-formats.ts';
 
 export interface SandboxCredentials {
   clientId: string;
@@ -32,6 +34,11 @@ export interface SandboxServerOptions {
   credentials?: Partial<SandboxCredentials>;
   /** Access-token lifetime by the store's clock; Zoho's is 3600 s. */
   accessTokenTtlSeconds?: number;
+  /**
+   * How many records of one listing `page_token` can reach; Zoho's cap is 100,000. Lower it to meet
+   * PAGINATION_LIMIT_EXCEEDED without building (and paging through) an org that large.
+   */
+  pageTokenRecordLimit?: number;
 }
 
 export interface SandboxServer {
@@ -45,6 +52,9 @@ const MAX_FIELDS = 50;
 const MAX_PER_PAGE = 200;
 const MAX_WRITE_RECORDS = 100;
 const MAX_SEARCH_RESULTS = 2000;
+/** Records reachable with `page`/`per_page` alone; the rest need `page_token` (reference §1.3). */
+const MAX_DISCRETE_RECORDS = 2000;
+const MAX_TOKEN_RECORDS = 100_000;
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const SORTABLE = ['id', 'Created_Time', 'Modified_Time'] as const;
 
@@ -94,12 +104,26 @@ const invalidUrl = () =>
 
 /** Starts the sandbox on `host:port` (127.0.0.1 and a free port by default). */
 export async function startSandboxServer(options: SandboxServerOptions): Promise<SandboxServer> {
-  const { store, port = 0, host = '127.0.0.1', accessTokenTtlSeconds = 3600 } = options;
+  const {
+    store,
+    port = 0,
+    host = '127.0.0.1',
+    accessTokenTtlSeconds = 3600,
+    pageTokenRecordLimit = MAX_TOKEN_RECORDS,
+  } = options;
   const credentials = { ...DEFAULT_SANDBOX_CREDENTIALS, ...options.credentials };
   const tokens = new Map<string, number>();
   let origin = '';
 
-  const api: Api = { store, credentials, tokens, accessTokenTtlSeconds, origin: () => origin };
+  const api: Api = {
+    store,
+    credentials,
+    tokens,
+    accessTokenTtlSeconds,
+    pageTokens: pageTokensOf(store),
+    pageTokenRecordLimit,
+    origin: () => origin,
+  };
   const server = createServer((req, res) => {
     handle(api, req, res).catch((error: unknown) => {
       // Only reachable if writing the response itself failed; there is nobody left to tell.
@@ -131,6 +155,8 @@ interface Api {
   credentials: SandboxCredentials;
   tokens: Map<string, number>;
   accessTokenTtlSeconds: number;
+  pageTokens: PageTokens;
+  pageTokenRecordLimit: number;
   origin: () => string;
 }
 
@@ -255,7 +281,7 @@ async function crm(
   }
   const module = canonicalModule(first);
   if (second === undefined) {
-    if (method === 'GET') return listRecords(api.store.list(module), query, req, { fieldsRequired: true });
+    if (method === 'GET') return listRecords(api, module, api.store.list(module), query, req);
     if (method === 'POST') return createRecords(api, module, await readJson(req));
     throw invalidMethod();
   }
@@ -277,7 +303,8 @@ async function crm(
     return createRecords(api, 'Notes', await readJson(req), { id: second, module: { api_name: module } });
   }
   if (method !== 'GET') throw invalidMethod();
-  return listRecords(api.store.related(module, second, third) ?? [], query, req, { fieldsRequired: true });
+  const records = api.store.related(module, second, third) ?? [];
+  return listRecords(api, `${module}/${second}/${third}`, records, query, req);
 }
 
 /** Zoho treats module API names case-insensitively in URLs. */
@@ -325,49 +352,121 @@ function listUsers(api: Api, query: URLSearchParams, id: string | undefined): Re
   };
 }
 
+/**
+ * One page of a module or related list. `page`/`per_page` reach the first 2000 records; every page with
+ * records after it carries a `next_page_token` that continues the same query past them (up to the
+ * token record limit). `resource` names what is listed (`Deals`, `Deals/{id}/Stage_History`), so a
+ * token from one list cannot page another.
+ */
 function listRecords(
+  api: Api,
+  resource: string,
   records: readonly ZohoRecord[],
   query: URLSearchParams,
   req: IncomingMessage,
-  options: { fieldsRequired: boolean },
 ): Reply {
-  const fields = parseFields(query, options.fieldsRequired);
+  const fields = parseFields(query, true);
+  const pageToken = query.get('page_token');
+  if (pageToken !== null && query.has('page')) {
+    throw new ZohoApiError(400, 'AMBIGUITY_DURING_PROCESSING', 'page and page_token cannot be given together', {
+      param_names: ['page', 'page_token'],
+    });
+  }
   const { page, perPage } = parsePaging(query);
+  if (pageToken === null && page * perPage > MAX_DISCRETE_RECORDS) {
+    throw new ZohoApiError(
+      400,
+      'DISCRETE_PAGINATION_LIMIT_EXCEEDED',
+      `only the first ${MAX_DISCRETE_RECORDS} records can be fetched with page and per_page; use page_token beyond them`,
+      { limit: MAX_DISCRETE_RECORDS },
+    );
+  }
   const sortBy = query.get('sort_by') ?? 'id';
   if (!(SORTABLE as readonly string[]).includes(sortBy)) throw invalidParam('sort_by');
   const sortOrder = query.get('sort_order') ?? 'desc';
   if (sortOrder !== 'asc' && sortOrder !== 'desc') throw invalidParam('sort_order');
+  const ids = query.get('ids');
+  const since = ifModifiedSince(req);
+
+  // Everything that decides which records come in which order, and how many to a page.
+  const binding = JSON.stringify([resource, fields, sortBy, sortOrder, perPage, ids, since ?? null]);
+  const now = api.store.now();
+  let cursor: PageCursor | undefined;
+  if (pageToken !== null) {
+    cursor = readPageToken(api, pageToken, binding, now);
+    if (cursor.served >= api.pageTokenRecordLimit) {
+      throw new ZohoApiError(
+        400,
+        'PAGINATION_LIMIT_EXCEEDED',
+        `only the first ${api.pageTokenRecordLimit} records of a list can be fetched`,
+        { limit: api.pageTokenRecordLimit },
+      );
+    }
+  }
 
   let selected = [...records];
-  const ids = query.get('ids');
   if (ids) {
     const wanted = new Set(ids.split(',').map((id) => id.trim()));
     if (wanted.size > 100)
       throw new ZohoApiError(400, 'LIMIT_EXCEEDED', 'limit exceeded', { param_name: 'ids', limit: 100 });
     selected = selected.filter((record) => wanted.has(record.id));
   }
-  const since = ifModifiedSince(req);
   if (since !== undefined) selected = selected.filter((record) => timeOf(record.Modified_Time) > since);
   if (selected.length === 0) return { status: since === undefined ? 204 : 304 };
 
   const direction = sortOrder === 'asc' ? 1 : -1;
-  selected.sort((a, b) => direction * (compareBy(a, b, sortBy) || compareIds(a.id, b.id)));
-  const slice = selected.slice((page - 1) * perPage, page * perPage);
-  if (slice.length === 0) return { status: 204 };
+  const sorted = selected
+    .map((record) => ({ record, key: sortKeyOf(record, sortBy) }))
+    .sort((a, b) => direction * compareKeys(a.key, b.key));
+  const served = cursor ? cursor.served : (page - 1) * perPage;
+  const after = cursor?.after;
+  const start = after ? sorted.findIndex(({ key }) => direction * compareKeys(key, after) > 0) : served;
+  if (start < 0) return { status: 204 };
+  const room = Math.max(0, api.pageTokenRecordLimit - served);
+  const slice = sorted.slice(start, start + Math.min(perPage, room));
+  const last = slice.at(-1);
+  if (!last) return { status: 204 };
+  const moreRecords = start + slice.length < sorted.length;
+  const next = moreRecords
+    ? api.pageTokens.issue(binding, { served: served + slice.length, after: last.key }, now)
+    : undefined;
   return {
     status: 200,
     body: {
-      data: slice.map((record) => (fields ? project(record, fields) : record)),
+      data: slice.map(({ record }) => project(record, fields)),
       info: {
         per_page: perPage,
         count: slice.length,
-        page,
+        page: Math.floor(served / perPage) + 1,
         sort_by: sortBy,
         sort_order: sortOrder,
-        more_records: page * perPage < selected.length,
+        more_records: moreRecords,
+        next_page_token: next?.token ?? null,
+        // Nothing we serve pages backwards; Zoho sends the key either way.
+        previous_page_token: null,
+        page_token_expiry: next ? zohoDateTime(next.expiresAt) : null,
       },
     },
   };
+}
+
+function readPageToken(api: Api, token: string, binding: string, now: Date): PageCursor {
+  const reading = api.pageTokens.read(token, binding, now);
+  if (reading.ok) return reading.cursor;
+  const details = { param_name: 'page_token' };
+  switch (reading.problem) {
+    case 'invalid':
+      throw invalidParam('page_token', 'the page_token given seems to be invalid');
+    case 'expired':
+      throw new ZohoApiError(400, 'EXPIRED_VALUE', 'the page_token has expired', details);
+    case 'mismatch':
+      throw new ZohoApiError(
+        400,
+        'TOKEN_BOUND_DATA_MISMATCH',
+        'the page_token was issued for a different module or different query params',
+        details,
+      );
+  }
 }
 
 function searchRecords(api: Api, module: RecordModule, query: URLSearchParams): Reply {
@@ -564,6 +663,8 @@ function writeProblem(
 // ---------------------------------------------------------------------------------------------------
 // Helpers
 
+function parseFields(query: URLSearchParams, required: true): string[];
+function parseFields(query: URLSearchParams, required: boolean): string[] | undefined;
 function parseFields(query: URLSearchParams, required: boolean): string[] | undefined {
   const raw = query.get('fields');
   const fields = raw
@@ -612,9 +713,13 @@ function project(record: ZohoRecord, fields: readonly string[]): Record<string, 
   return out;
 }
 
-function compareBy(a: ZohoRecord, b: ZohoRecord, field: string): number {
-  if (field === 'id') return compareIds(a.id, b.id);
-  return timeOf(a[field]) - timeOf(b[field]);
+function sortKeyOf(record: ZohoRecord, sortBy: string): SortKey {
+  return [sortBy === 'id' ? 0 : timeOf(record[sortBy]), record.id];
+}
+
+/** Sort value first, then id: a total order, so pages never overlap or skip a record on a tie. */
+function compareKeys(a: SortKey, b: SortKey): number {
+  return a[0] - b[0] || compareIds(a[1], b[1]);
 }
 
 function compareIds(a: string, b: string): number {

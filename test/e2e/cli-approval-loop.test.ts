@@ -57,7 +57,7 @@ describe('the approval loop from the command line, one process per command', () 
   it('approves in another process, which resumes the run and completes it once all are decided', async () => {
     const [first, ...others] = analysis.recommendations;
     const approved = await sergas(['approvals', 'approve', first!.approval_id!, '--json'], env);
-    expect(approved.code).toBe(0);
+    expect(approved.code, approved.stderr).toBe(0);
     expect(JSON.parse(approved.stdout)).toMatchObject({ status: 'approved', runId: analysis.run.id });
     for (const other of others) {
       expect((await sergas(['approvals', 'reject', other.approval_id!, '--reason', 'not this week'], env)).code).toBe(
