@@ -151,7 +151,10 @@ export async function openLocalContainer(config: Config, options: OpenOptions = 
     const store = await SandboxStore.open(config.crm.dataDir);
     await seedSandboxIfEmpty(store, config, options.demoAsOf ?? startOfToday());
     const server: SandboxServer = await startSandboxServer({ store, port: options.sandboxPort ?? 0 });
-    cleanups.unshift(() => server.close());
+    cleanups.unshift(async () => {
+      await server.close();
+      await store.flush();
+    });
     zoho = { accountsUrl: server.url, apiDomain: server.url, ...DEFAULT_SANDBOX_CREDENTIALS };
     sandbox = { url: server.url, store };
   }

@@ -192,6 +192,9 @@ describe('GET /crm/v8/{module}', () => {
       sort_by: 'id',
       sort_order: 'desc',
       more_records: false,
+      next_page_token: null,
+      previous_page_token: null,
+      page_token_expiry: null,
     });
   });
 
