@@ -19,6 +19,6 @@ export const handler = httpHandler(async (_event, deps) => {
     status,
     db: { status: db, kind: deps.db.kind },
     cache: { status: cache, kind: deps.config.cache.kind },
-    crm: { kind: deps.config.crm.kind, tiers: ['rest'], api_calls: deps.crm.apiCalls },
+    crm: { kind: deps.config.crm.kind, tiers: deps.crmTiers(), api_calls: deps.crm.apiCalls },
   });
 });

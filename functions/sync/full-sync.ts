@@ -6,6 +6,6 @@ import { syncFull } from '../../shared/use-cases/sync-full.ts';
 const ScheduledEvent = z.looseObject({});
 
 export const handler = workflowTask(ScheduledEvent, async (deps) => {
-  const result = await syncFull(deps);
+  const result = await syncFull({ ...deps, crm: deps.crmFor('background') });
   return { runId: result.runId, apiCalls: result.apiCalls, counts: result.counts };
 });

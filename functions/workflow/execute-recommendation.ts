@@ -9,4 +9,7 @@ const Payload = z.object({
   payloadHash: z.string().length(64),
 });
 
-export const handler = workflowTask(Payload, (deps, input) => executeRecommendation(deps, input));
+// Executing an approved action goes first when Zoho credits run low.
+export const handler = workflowTask(Payload, (deps, input) =>
+  executeRecommendation({ ...deps, crm: deps.crmFor('urgent') }, input),
+);

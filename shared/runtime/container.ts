@@ -10,6 +10,8 @@ import { SqlCrmCopy } from '../adapters/db/sql-crm-copy.ts';
 import { SqlCrmWriteLog } from '../adapters/db/sql-crm-write-log.ts';
 import { SqlRecommendationRepository } from '../adapters/db/sql-recommendation-repository.ts';
 import { SqlRunRepository } from '../adapters/db/sql-run-repository.ts';
+import { budgetedCrmClient, CreditBudget, type CrmPriority } from '../adapters/zoho/credit-budget.ts';
+import { type TierStatus, TieredCrmClient } from '../adapters/zoho/tiered-crm-client.ts';
 import { ZohoOAuth } from '../adapters/zoho/zoho-oauth.ts';
 import { ZohoRestClient } from '../adapters/zoho/zoho-rest-client.ts';
 import type { Config } from '../config/config.ts';
@@ -33,6 +35,9 @@ export interface Container {
   db: Db;
   cache: Cache;
   crm: CrmClient;
+  /** The CRM for work of a priority: background work (syncs) waits when credits run low; urgent work never does. */
+  crmFor(priority: CrmPriority): CrmClient;
+  crmTiers(): TierStatus[];
   copy: CrmCopy;
   runs: RunRepository;
   recommendations: RecommendationRepository;
@@ -84,14 +89,30 @@ export function assembleContainer(parts: {
   onClose?: () => Promise<void>;
 }): Container {
   const { config, db, cache } = parts;
+  // Remaining Zoho credits, read off every response and shared through the cache, decide who may call.
+  const budget = new CreditBudget({ cache });
+  // One tier (REST) today; MCP and SDK tiers join this list. The tier's own GET retries are off: the
+  // tiered client retries with jitter and fails over.
+  const crm = new TieredCrmClient({
+    tiers: [
+      {
+        name: 'rest',
+        client: new ZohoRestClient({
+          tokens: new ZohoOAuth(parts.zoho, { cache }),
+          retries: 0,
+          fetch: budget.wrap(fetch),
+          ...(parts.zoho.apiDomain ? { apiDomain: parts.zoho.apiDomain } : {}),
+        }),
+      },
+    ],
+  });
   const partial = {
     config,
     db,
     cache,
-    crm: new ZohoRestClient({
-      tokens: new ZohoOAuth(parts.zoho, { cache }),
-      ...(parts.zoho.apiDomain ? { apiDomain: parts.zoho.apiDomain } : {}),
-    }),
+    crm,
+    crmFor: (priority: CrmPriority) => budgetedCrmClient(crm, budget, priority),
+    crmTiers: () => crm.tierStatus(),
     copy: new SqlCrmCopy(db),
     runs: new SqlRunRepository(db),
     recommendations: new SqlRecommendationRepository(db),
