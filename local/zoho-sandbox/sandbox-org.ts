@@ -130,6 +130,20 @@ export const StageHistorySchema = z.looseObject({
   Closing_Date: date.nullish(),
 });
 
+/**
+ * One entry of the deletion log that `GET /{module}/deleted` serves (reference §1.8), with the module it
+ * was deleted from. Kept in the org file so a restarted sandbox still reports earlier deletions.
+ */
+export const DeletedRecordSchema = z.looseObject({
+  module: text,
+  id: text,
+  display_name: z.string().nullable(),
+  type: z.enum(['recycle', 'permanent']),
+  deleted_by: userRef.nullable(),
+  created_by: userRef.nullable(),
+  deleted_time: dateTime,
+});
+
 const SandboxOrgShape = z.looseObject({
   users: z.array(SandboxUserSchema),
   Accounts: z.array(AccountSchema),
@@ -140,6 +154,8 @@ const SandboxOrgShape = z.looseObject({
   Events: z.array(EventSchema).default([]),
   Notes: z.array(NoteSchema).default([]),
   Stage_History: z.array(StageHistorySchema).default([]),
+  // Optional rather than defaulted, so orgs built in code (generators, tests) need not mention it.
+  deleted_records: z.array(DeletedRecordSchema).optional(),
 });
 
 /** The whole org: every lookup must point at a record the file holds (modules it holds, that is). */
@@ -149,6 +165,7 @@ export const SandboxOrgSchema = SandboxOrgShape.superRefine((org, ctx) => {
 
 export type SandboxOrg = z.output<typeof SandboxOrgSchema>;
 export type SandboxUser = z.output<typeof SandboxUserSchema>;
+export type DeletedRecord = z.output<typeof DeletedRecordSchema>;
 type Problem = { path: (string | number)[]; message: string };
 
 /** An org with no users and no records. */

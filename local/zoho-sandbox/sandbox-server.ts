@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type CoqlCondition, CoqlError, compareValues, coqlFields, matchesCoql, parseCoql } from './coql.ts';
 import { type PageCursor, type PageTokens, pageTokensOf, type SortKey } from './page-tokens.ts';
+import { fieldNames, fieldsMetadata, fieldType, MANDATORY_FIELDS, modulesMetadata } from './sandbox-metadata.ts';
 import { isRecordModule, RECORD_MODULES, type RecordModule, type SandboxUser, type ZohoRecord } from './sandbox-org.ts';
 import { RELATED_LISTS, type SandboxStore, type UserRef } from './sandbox-store.ts';
 import { parseSearchCriteria, type SearchCriteria, SearchCriteriaError } from './search-criteria.ts';
@@ -58,16 +60,6 @@ const MAX_TOKEN_RECORDS = 100_000;
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const SORTABLE = ['id', 'Created_Time', 'Modified_Time'] as const;
 
-/** Zoho's mandatory fields on create (reference §1.3). */
-const MANDATORY_FIELDS: Readonly<Record<RecordModule, readonly string[]>> = {
-  Accounts: ['Account_Name'],
-  Contacts: ['Last_Name'],
-  Deals: ['Deal_Name', 'Stage'],
-  Tasks: ['Subject'],
-  Calls: ['Subject', 'Call_Type', 'Call_Start_Time', 'Call_Duration'],
-  Events: ['Event_Title', 'Start_DateTime', 'End_DateTime'],
-  Notes: ['Note_Content', 'Parent_Id'],
-};
 const DATE_FIELDS = ['Due_Date', 'Closing_Date', 'Contract_End_Date', 'Date_of_Birth'];
 const DATETIME_FIELDS = ['Call_Start_Time', 'Start_DateTime', 'End_DateTime'];
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
@@ -279,17 +271,42 @@ async function crm(
     if (method !== 'GET') throw invalidMethod();
     return listUsers(api, query, second);
   }
+  if (first === 'coql') {
+    if (second !== undefined) throw invalidUrl();
+    if (method !== 'POST') throw invalidMethod();
+    return coql(api, await readJson(req));
+  }
+  if (first === 'settings') {
+    if (method !== 'GET') throw invalidMethod();
+    return settings(second, third, query);
+  }
   const module = canonicalModule(first);
   if (second === undefined) {
     if (method === 'GET') return listRecords(api, module, api.store.list(module), query, req);
     if (method === 'POST') return createRecords(api, module, await readJson(req));
+    if (method === 'PUT') return updateRecords(api, module, await readJson(req), req);
+    if (method === 'DELETE') return deleteRecords(api, module, query);
     throw invalidMethod();
   }
   if (second === 'search' && third === undefined) {
     if (method !== 'GET') throw invalidMethod();
     return searchRecords(api, module, query);
   }
+  if (second === 'upsert' && third === undefined) {
+    if (method !== 'POST') throw invalidMethod();
+    return upsertRecords(api, module, await readJson(req), req);
+  }
+  if (second === 'deleted' && third === undefined) {
+    if (method !== 'GET') throw invalidMethod();
+    return listDeleted(api, module, query, req);
+  }
+  if (second === 'actions' && third === 'count') {
+    if (method !== 'GET') throw invalidMethod();
+    return countRecords(api, module, query);
+  }
   if (third === undefined) {
+    if (method === 'PUT') return updateRecords(api, module, await readJson(req), req, second);
+    if (method === 'DELETE') return deleteRecords(api, module, query, second);
     if (method !== 'GET') throw invalidMethod();
     const record = api.store.get(module, second);
     if (!record) return { status: 204 };
@@ -305,6 +322,133 @@ async function crm(
   if (method !== 'GET') throw invalidMethod();
   const records = api.store.related(module, second, third) ?? [];
   return listRecords(api, `${module}/${second}/${third}`, records, query, req);
+}
+
+/**
+ * `POST /coql`: parses the query (coql.ts), checks its module and fields against the metadata, and
+ * answers `{data, info: {count, more_records}}` with lookups as `{id}`, or 204 when nothing matches.
+ */
+function coql(api: Api, body: unknown): Reply {
+  const text = isObject(body) ? body.select_query : undefined;
+  if (typeof text !== 'string' || text.trim() === '') {
+    throw new ZohoApiError(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', {
+      param_name: 'select_query',
+    });
+  }
+  let query: ReturnType<typeof parseCoql>;
+  try {
+    query = parseCoql(text);
+  } catch (error) {
+    if (!(error instanceof CoqlError)) throw error;
+    throw new ZohoApiError(400, error.code, error.message, error.details);
+  }
+  const module = RECORD_MODULES.find((candidate) => candidate.toLowerCase() === query.module.toLowerCase());
+  if (!module) {
+    throw new ZohoApiError(400, 'INVALID_QUERY', 'invalid query formed', {
+      reason: 'invalid module given',
+      module_name: query.module,
+    });
+  }
+  const invalidColumn = (column: string, reason = 'column given seems to be invalid') =>
+    new ZohoApiError(400, 'INVALID_QUERY', 'invalid query formed', { column_name: column, reason });
+  const known = new Set(['id', ...fieldNames(module)]);
+  for (const field of coqlFields(query)) {
+    const [base = '', sub, ...deeper] = field.split('.');
+    if (!known.has(base)) throw invalidColumn(field);
+    if (sub === undefined) continue;
+    const type = fieldType(module, base);
+    if ((type !== 'lookup' && type !== 'ownerlookup') || deeper.length > 0) throw invalidColumn(field);
+  }
+  const textAreaIn = (condition: CoqlCondition): string | undefined =>
+    'items' in condition
+      ? condition.items.map(textAreaIn).find(Boolean)
+      : fieldType(module, condition.field) === 'textarea'
+        ? condition.field
+        : undefined;
+  const multiLine = textAreaIn(query.where);
+  if (multiLine) throw invalidColumn(multiLine, 'multi-line fields cannot be used in the where clause');
+
+  const reader =
+    (record: ZohoRecord) =>
+    (field: string): unknown => {
+      const [base = '', sub] = field.split('.');
+      const value = record[base];
+      if (sub === undefined || !isObject(value)) return sub === undefined ? value : undefined;
+      if (sub === 'id' || fieldType(module, base) === 'ownerlookup') return value[sub];
+      // A lookup reaches into the record it points at; What_Id's module is the record's $se_module.
+      const target = base === 'What_Id' ? record.$se_module : lookupModuleOf(module, base);
+      const linked =
+        typeof target === 'string' && isRecordModule(target) && typeof value.id === 'string'
+          ? api.store.get(target, value.id)
+          : undefined;
+      return linked?.[sub];
+    };
+  const matches = api.store
+    .list(module)
+    .map((record) => ({ record, read: reader(record) }))
+    .filter(({ read }) => matchesCoql(read, query.where));
+  const order = query.orderBy.length > 0 ? query.orderBy : [{ field: 'id', direction: 'asc' as const }];
+  matches.sort((a, b) => {
+    for (const { field, direction } of order) {
+      const sign = direction === 'asc' ? 1 : -1;
+      const x = coqlScalar(a.read(field));
+      const y = coqlScalar(b.read(field));
+      // Empty values sort first ascending, last descending, as in SQL's NULLS FIRST for asc.
+      if (x === null || y === null) {
+        if (x !== y) return sign * (x === null ? -1 : 1);
+        continue;
+      }
+      const difference = field === 'id' ? compareIds(String(x), String(y)) : (compareValues(x, y) ?? 0);
+      if (difference !== 0) return sign * Math.sign(difference);
+    }
+    return compareIds(a.record.id, b.record.id);
+  });
+  const page = matches.slice(query.offset, query.offset + query.limit);
+  if (page.length === 0) return { status: 204 };
+  const data = page.map(({ record, read }) => {
+    const out: Record<string, unknown> = {};
+    for (const field of query.fields) {
+      const value = read(field);
+      out[field] = isObject(value) && typeof value.id === 'string' ? { id: value.id } : (value ?? null);
+    }
+    out.id = record.id;
+    return out;
+  });
+  return {
+    status: 200,
+    body: { data, info: { count: data.length, more_records: query.offset + page.length < matches.length } },
+  };
+}
+
+function lookupModuleOf(module: RecordModule, field: string): string | undefined {
+  const lookup = fieldsMetadata(module).find((entry) => entry.api_name === field)?.lookup;
+  return isObject(lookup) && isObject(lookup.module) ? String(lookup.module.api_name) : undefined;
+}
+
+function coqlScalar(value: unknown): string | number | boolean | null {
+  if (typeof value === 'string') return value === '' ? null : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  if (isObject(value) && typeof value.id === 'string') return value.id;
+  return null;
+}
+
+/** `GET /settings/modules[/{module}]` and `GET /settings/fields?module=X`. */
+function settings(resource: string | undefined, name: string | undefined, query: URLSearchParams): Reply {
+  if (resource === 'modules') {
+    if (name === undefined) return { status: 200, body: { modules: modulesMetadata() } };
+    const module = canonicalModule(name);
+    return { status: 200, body: { modules: modulesMetadata().filter((entry) => entry.api_name === module) } };
+  }
+  if (resource === 'fields' && name === undefined) {
+    const requested = query.get('module');
+    if (!requested) {
+      throw new ZohoApiError(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', {
+        param_name: 'module',
+      });
+    }
+    return { status: 200, body: { fields: fieldsMetadata(canonicalModule(requested)) } };
+  }
+  throw invalidUrl();
 }
 
 /** Zoho treats module API names case-insensitively in URLs. */
@@ -469,15 +613,19 @@ function readPageToken(api: Api, token: string, binding: string, now: Date): Pag
   }
 }
 
-function searchRecords(api: Api, module: RecordModule, query: URLSearchParams): Reply {
-  const fields = parseFields(query, false);
-  const { page, perPage } = parsePaging(query);
-  let test: (record: ZohoRecord) => boolean;
+/**
+ * The record test a search asks for, by Zoho's precedence when several are given: criteria > email >
+ * phone > word. Undefined when the query names none of them.
+ */
+function searchFilter(
+  api: Api,
+  module: RecordModule,
+  query: URLSearchParams,
+): ((record: ZohoRecord) => boolean) | undefined {
   const criteria = query.get('criteria');
   const email = query.get('email');
   const phone = query.get('phone');
   const word = query.get('word');
-  // Zoho's precedence when several are given: criteria > email > phone > word.
   if (criteria !== null) {
     let parsed: SearchCriteria;
     try {
@@ -487,15 +635,26 @@ function searchRecords(api: Api, module: RecordModule, query: URLSearchParams): 
       throw new ZohoApiError(400, 'INVALID_QUERY', 'invalid query formed', { reason: error.reason });
     }
     const matching = new Set(api.store.search(module, parsed));
-    test = (record) => matching.has(record);
-  } else if (email !== null) {
-    test = (record) => fieldsLike(record, /email/i).some((value) => value.toLowerCase() === email.toLowerCase());
-  } else if (phone !== null) {
+    return (record) => matching.has(record);
+  }
+  if (email !== null) {
+    return (record) => fieldsLike(record, /email/i).some((value) => value.toLowerCase() === email.toLowerCase());
+  }
+  if (phone !== null) {
     const digits = phone.replace(/\D/g, '');
-    test = (record) => fieldsLike(record, /phone|mobile/i).some((value) => value.replace(/\D/g, '').endsWith(digits));
-  } else if (word !== null) {
-    test = (record) => fieldsLike(record, /./).some((value) => value.toLowerCase().includes(word.toLowerCase()));
-  } else {
+    return (record) => fieldsLike(record, /phone|mobile/i).some((value) => value.replace(/\D/g, '').endsWith(digits));
+  }
+  if (word !== null) {
+    return (record) => fieldsLike(record, /./).some((value) => value.toLowerCase().includes(word.toLowerCase()));
+  }
+  return undefined;
+}
+
+function searchRecords(api: Api, module: RecordModule, query: URLSearchParams): Reply {
+  const fields = parseFields(query, false);
+  const { page, perPage } = parsePaging(query);
+  const test = searchFilter(api, module, query);
+  if (!test) {
     throw new ZohoApiError(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', {
       param_name: 'criteria',
     });
@@ -523,6 +682,118 @@ async function createRecords(
   body: unknown,
   parent?: { id: string; module: { api_name: RecordModule } },
 ): Promise<Reply> {
+  const inputs = writeInputs(body).map((input) =>
+    parent && isObject(input) ? { ...input, Parent_Id: parent } : input,
+  );
+  const results: Record<string, unknown>[] = [];
+  const accepted: { index: number; record: Record<string, unknown> }[] = [];
+  inputs.forEach((input, index) => {
+    const problem = writeProblem(api, module, input, index);
+    if (problem) results[index] = problem;
+    else accepted.push({ index, record: input as Record<string, unknown> });
+  });
+  const by = currentUser(api);
+  const created = await api.store.create(
+    module,
+    accepted.map(({ record }) => record),
+    by,
+  );
+  created.forEach((record, i) => {
+    results[accepted[i]!.index] = writeSuccess(record, 'record added');
+  });
+  return { status: writeStatus(results, 201), body: { data: results } };
+}
+
+/** `GET /{module}/actions/count`: how many records there are, or how many a search would find. */
+function countRecords(api: Api, module: RecordModule, query: URLSearchParams): Reply {
+  const test = searchFilter(api, module, query);
+  const records = api.store.list(module);
+  return { status: 200, body: { count: test ? records.filter(test).length : records.length } };
+}
+
+/**
+ * Zoho's default duplicate-check fields for upsert (reference §1.3). Activities and Notes have none:
+ * they cannot be upserted.
+ */
+const UPSERT_KEYS: Readonly<Partial<Record<RecordModule, readonly string[]>>> = {
+  Accounts: ['Account_Name'],
+  Contacts: ['Email'],
+  Deals: ['Deal_Name'],
+};
+
+/**
+ * `POST /{module}/upsert`: each record updates the first existing record that shares a value of a
+ * duplicate-check field (tried in order), or is inserted. Records are applied in order, so a record
+ * inserted earlier in the request is found by a later one.
+ */
+async function upsertRecords(api: Api, module: RecordModule, body: unknown, req: IncomingMessage): Promise<Reply> {
+  const defaults = UPSERT_KEYS[module];
+  if (!defaults) {
+    throw new ZohoApiError(400, 'NOT_SUPPORTED', `upsert is not supported for the ${module} module`, {
+      resource_path_index: 0,
+    });
+  }
+  const inputs = writeInputs(body);
+  const requested = isObject(body) ? body.duplicate_check_fields : undefined;
+  let keys: readonly string[] = defaults;
+  if (requested !== undefined) {
+    if (
+      !Array.isArray(requested) ||
+      requested.length === 0 ||
+      requested.some((field) => typeof field !== 'string' || field === '')
+    ) {
+      throw new ZohoApiError(400, 'INVALID_DATA', 'invalid data', {
+        api_name: 'duplicate_check_fields',
+        json_path: '$.duplicate_check_fields',
+        expected_data_type: 'jsonarray',
+      });
+    }
+    keys = requested as string[];
+  }
+  const duplicateOf = (input: Record<string, unknown>) => {
+    for (const key of keys) {
+      const wanted = comparable(input[key]);
+      if (wanted === undefined) continue;
+      const record = api.store.list(module).find((candidate) => comparable(candidate[key]) === wanted);
+      if (record) return { record, key };
+    }
+    return undefined;
+  };
+  checkUnmodifiedSince(
+    req,
+    inputs.map((input) => (isObject(input) ? duplicateOf(input)?.record : undefined)),
+  );
+  const by = currentUser(api);
+  const results: Record<string, unknown>[] = [];
+  for (const [index, input] of inputs.entries()) {
+    const duplicate = isObject(input) ? duplicateOf(input) : undefined;
+    const problem = writeProblem(api, module, input, index, duplicate ? 'update' : 'create');
+    if (problem) {
+      results.push(problem);
+      continue;
+    }
+    const fields = input as Record<string, unknown>;
+    if (duplicate) {
+      const [record] = await api.store.update(module, [{ ...fields, id: duplicate.record.id }], by);
+      results.push(writeSuccess(record!, 'record updated', { action: 'update', duplicate_field: duplicate.key }));
+    } else {
+      const [record] = await api.store.create(module, [fields], by);
+      results.push(writeSuccess(record!, 'record added', { action: 'insert', duplicate_field: null }));
+    }
+  }
+  return { status: writeStatus(results), body: { data: results } };
+}
+
+/** A field value as upsert compares it: text ignoring case and surrounding space, lookups by id. */
+function comparable(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() === '' ? undefined : `s:${value.trim().toLowerCase()}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `s:${String(value).toLowerCase()}`;
+  if (isObject(value) && typeof value.id === 'string') return `id:${value.id}`;
+  return undefined;
+}
+
+/** The `data` array of a write body, or the whole-request error Zoho gives for a missing/bad/oversized one. */
+function writeInputs(body: unknown): unknown[] {
   if (!isObject(body) || body.data === undefined) {
     throw new ZohoApiError(400, 'MANDATORY_NOT_FOUND', 'required field not found', {
       api_name: 'data',
@@ -543,38 +814,158 @@ async function createRecords(
       limit: MAX_WRITE_RECORDS,
     });
   }
-  const inputs = (body.data as unknown[]).map((input) =>
-    parent && isObject(input) ? { ...input, Parent_Id: parent } : input,
-  );
+  return body.data;
+}
+
+/** 200 when every record succeeded, 207 when some did, 400 when none did (reference §1.3). */
+function writeStatus(results: readonly Record<string, unknown>[], allOk = 200): number {
+  const ok = results.filter((result) => result.status === 'success').length;
+  return ok === results.length ? allOk : ok === 0 ? 400 : 207;
+}
+
+function writeSuccess(record: ZohoRecord, message: string, extra: Record<string, unknown> = {}) {
+  return {
+    code: 'SUCCESS',
+    details: {
+      Modified_Time: record.Modified_Time,
+      Modified_By: nameAndId(record.Modified_By),
+      Created_Time: record.Created_Time,
+      id: record.id,
+      Created_By: nameAndId(record.Created_By),
+    },
+    message,
+    status: 'success',
+    ...extra,
+  };
+}
+
+function errorEntry(code: string, message: string, details: Record<string, unknown>) {
+  return { code, details, message, status: 'error' };
+}
+
+const invalidIdEntry = (id: unknown, index?: number) =>
+  errorEntry('INVALID_DATA', 'the id given seems to be invalid', {
+    ...(index === undefined ? {} : { api_name: 'id', json_path: `$.data[${index}].id` }),
+    id,
+  });
+
+/**
+ * `If-Unmodified-Since` on a write: 412 ALREADY_MODIFIED, for the whole request, when any targeted
+ * record changed after the given instant (reference §1.3, "Optimistic lock").
+ */
+function checkUnmodifiedSince(req: IncomingMessage, records: readonly (ZohoRecord | undefined)[]): void {
+  const header = req.headers['if-unmodified-since'];
+  if (!header) return;
+  const since = Date.parse(header);
+  if (Number.isNaN(since)) throw invalidParam('If-Unmodified-Since');
+  const changed = records.find((record) => record && timeOf(record.Modified_Time) > since);
+  if (changed) {
+    throw new ZohoApiError(412, 'ALREADY_MODIFIED', 'the record has been modified since the given time', {
+      id: changed.id,
+      Modified_Time: changed.Modified_Time,
+    });
+  }
+}
+
+/** `PUT /{module}` (each record names its id) and `PUT /{module}/{id}` (the URL does). */
+async function updateRecords(
+  api: Api,
+  module: RecordModule,
+  body: unknown,
+  req: IncomingMessage,
+  urlId?: string,
+): Promise<Reply> {
+  const inputs = writeInputs(body);
   const results: Record<string, unknown>[] = [];
-  const accepted: { index: number; record: Record<string, unknown> }[] = [];
+  const accepted: { index: number; change: { id: string } & Record<string, unknown> }[] = [];
   inputs.forEach((input, index) => {
-    const problem = writeProblem(api, module, input, index);
+    const id = urlId ?? (isObject(input) ? input.id : undefined);
+    if (isObject(input) && (id === undefined || id === null || id === '')) {
+      results[index] = errorEntry('MANDATORY_NOT_FOUND', 'required field not found', {
+        api_name: 'id',
+        json_path: `$.data[${index}].id`,
+      });
+      return;
+    }
+    if (isObject(input) && (typeof id !== 'string' || !api.store.get(module, id))) {
+      results[index] = invalidIdEntry(id, index);
+      return;
+    }
+    const problem = writeProblem(api, module, input, index, 'update');
     if (problem) results[index] = problem;
-    else accepted.push({ index, record: input as Record<string, unknown> });
+    else accepted.push({ index, change: { ...(input as Record<string, unknown>), id: id as string } });
   });
-  const by = currentUser(api);
-  const created = await api.store.create(
-    module,
-    accepted.map(({ record }) => record),
-    by,
+  checkUnmodifiedSince(
+    req,
+    accepted.map(({ change }) => api.store.get(module, change.id)),
   );
-  created.forEach((record, i) => {
-    results[accepted[i]!.index] = {
-      code: 'SUCCESS',
-      details: {
-        Modified_Time: record.Modified_Time,
-        Modified_By: nameAndId(record.Modified_By),
-        Created_Time: record.Created_Time,
-        id: record.id,
-        Created_By: nameAndId(record.Created_By),
-      },
-      message: 'record added',
-      status: 'success',
-    };
+  const updated = await api.store.update(
+    module,
+    accepted.map(({ change }) => change),
+    currentUser(api),
+  );
+  updated.forEach((record, i) => {
+    const { index, change } = accepted[i]!;
+    // Two changes to one id in a request: both land, and both report the record's final state.
+    results[index] = record ? writeSuccess(record, 'record updated') : invalidIdEntry(change.id, index);
   });
-  const status = created.length === inputs.length ? 201 : created.length === 0 ? 400 : 207;
-  return { status, body: { data: results } };
+  return { status: writeStatus(results), body: { data: results } };
+}
+
+/** `DELETE /{module}?ids=a,b` and `DELETE /{module}/{id}`. */
+async function deleteRecords(api: Api, module: RecordModule, query: URLSearchParams, urlId?: string): Promise<Reply> {
+  let ids: string[];
+  if (urlId !== undefined) ids = [urlId];
+  else {
+    ids = (query.get('ids') ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
+    if (ids.length === 0) {
+      throw new ZohoApiError(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', {
+        param_name: 'ids',
+      });
+    }
+    if (ids.length > MAX_WRITE_RECORDS) {
+      throw new ZohoApiError(400, 'LIMIT_EXCEEDED', 'limit exceeded', { param_name: 'ids', limit: MAX_WRITE_RECORDS });
+    }
+  }
+  const deleted = await api.store.delete(module, ids, currentUser(api));
+  const results = deleted.map((entry, i) =>
+    entry
+      ? { code: 'SUCCESS', details: { id: entry.id }, message: 'record deleted', status: 'success' }
+      : invalidIdEntry(ids[i]),
+  );
+  return { status: writeStatus(results), body: { data: results } };
+}
+
+const DELETED_TYPES = ['all', 'recycle', 'permanent'] as const;
+
+/** `GET /{module}/deleted`: the deletion log, newest first; 204 when empty, 304 when nothing is newer. */
+function listDeleted(api: Api, module: RecordModule, query: URLSearchParams, req: IncomingMessage): Reply {
+  const type = query.get('type') ?? 'all';
+  if (!(DELETED_TYPES as readonly string[]).includes(type)) {
+    throw new ZohoApiError(400, 'PATTERN_NOT_MATCHED', 'Please check whether the input values are correct', {
+      param_name: 'type',
+      supported_values: [...DELETED_TYPES],
+    });
+  }
+  const { page, perPage } = parsePaging(query);
+  const since = ifModifiedSince(req);
+  // The sandbox only ever deletes to the recycle bin, so `permanent` lists nothing.
+  const all = api.store.deleted(module).filter((entry) => type === 'all' || entry.type === type);
+  const selected = since === undefined ? all : all.filter((entry) => timeOf(entry.deleted_time) > since);
+  if (selected.length === 0) return { status: since !== undefined && all.length > 0 ? 304 : 204 };
+  const newestFirst = [...selected].reverse();
+  const slice = newestFirst.slice((page - 1) * perPage, page * perPage);
+  if (slice.length === 0) return { status: 204 };
+  return {
+    status: 200,
+    body: {
+      data: slice.map(({ module: _module, ...entry }) => entry),
+      info: { per_page: perPage, count: slice.length, page, more_records: page * perPage < selected.length },
+    },
+  };
 }
 
 /** The first thing Zoho would refuse in one record of a write, as a per-record error entry. */
@@ -583,17 +974,15 @@ function writeProblem(
   module: RecordModule,
   input: unknown,
   index: number,
+  mode: 'create' | 'update' = 'create',
 ): Record<string, unknown> | undefined {
   const path = `$.data[${index}]`;
-  const entry = (code: string, message: string, details: Record<string, unknown>) => ({
-    code,
-    details,
-    message,
-    status: 'error',
-  });
+  const entry = errorEntry;
   if (!isObject(input))
     return entry('INVALID_DATA', 'invalid data', { json_path: path, expected_data_type: 'jsonobject' });
   for (const field of MANDATORY_FIELDS[module]) {
+    // An update may leave a mandatory field out, but may not blank it.
+    if (mode === 'update' && !(field in input)) continue;
     const value = input[field];
     if (value === undefined || value === null || value === '') {
       return entry('MANDATORY_NOT_FOUND', 'required field not found', {
@@ -621,7 +1010,7 @@ function writeProblem(
       return invalid('Owner');
     }
   }
-  if (module === 'Notes') {
+  if (module === 'Notes' && (mode === 'create' || input.Parent_Id !== undefined)) {
     const parent = input.Parent_Id;
     // v2 clients sent Parent_Id as a bare id plus se_module; v8 wants the lookup object.
     if (!isObject(parent) || typeof parent.id !== 'string')

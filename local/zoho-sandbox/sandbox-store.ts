@@ -6,6 +6,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  type DeletedRecord,
   emptySandboxOrg,
   isRecordModule,
   parseSandboxOrg,
@@ -208,6 +209,64 @@ export class SandboxStore {
     return created;
   }
 
+  /**
+   * Applies partial updates as Zoho would: the given fields replace the stored ones, system fields are
+   * ignored, Modified_Time/Modified_By move to now/`by`, and a deal whose Stage changes gains a
+   * Stage_History row. Returns the updated record per change, undefined where no record has that id.
+   */
+  async update(
+    module: RecordModule,
+    changes: readonly ({ id: string } & Record<string, unknown>)[],
+    by: UserRef,
+  ): Promise<(ZohoRecord | undefined)[]> {
+    const stamp = zohoDateTime(this.now());
+    const actor = this.#userRef(by.id) ?? by;
+    const updated = changes.map(({ id, ...input }) => {
+      const record = this.get(module, id);
+      if (!record) return undefined;
+      const fields = { ...input };
+      for (const field of SYSTEM_FIELDS) delete fields[field];
+      const previousStage = record.Stage;
+      const owner = lookupId(fields.Owner);
+      if (owner) fields.Owner = this.#userRef(owner) ?? fields.Owner;
+      Object.assign(record, fields, { Modified_Time: stamp, Modified_By: actor });
+      this.#nameLookups(record);
+      if (module === 'Deals' && typeof record.Stage === 'string' && record.Stage !== previousStage) {
+        this.#addStageHistory(record, stamp, actor);
+      }
+      return record;
+    });
+    if (updated.some(Boolean)) await this.#persist();
+    return updated;
+  }
+
+  /**
+   * Deletes records to the recycle bin: they leave every list and are logged for `deleted()`. Notes
+   * under a deleted record and a deleted deal's stage history go with it (Notes cannot exist without a
+   * parent); other lookups to it are cleared, so the org never points at a record it no longer holds.
+   * Returns the log entries of the records deleted, undefined for an id the module does not hold.
+   */
+  async delete(module: RecordModule, ids: readonly string[], by: UserRef): Promise<(DeletedRecord | undefined)[]> {
+    const stamp = zohoDateTime(this.now());
+    const actor = this.#userRef(by.id) ?? by;
+    const removed: { module: RecordModule; record: ZohoRecord }[] = [];
+    const entries = ids.map((id) => {
+      const record = this.get(module, id);
+      if (!record) return undefined;
+      this.#remove(module, id);
+      removed.push({ module, record });
+      return this.#logDeletion(module, record, stamp, actor);
+    });
+    for (const { module: parentModule, record } of removed) this.#detach(parentModule, record.id, stamp, actor);
+    if (removed.length > 0) await this.#persist();
+    return entries;
+  }
+
+  /** The deletion log of one module, oldest first. */
+  deleted(module: RecordModule): readonly DeletedRecord[] {
+    return (this.#org.deleted_records ?? []).filter((entry) => entry.module === module);
+  }
+
   /** The records in a parent's related list; undefined when the module has no such related list. */
   related(module: RecordModule, id: string, relatedList: string): readonly ZohoRecord[] | undefined {
     const list = RELATED_LISTS[module][relatedList];
@@ -224,6 +283,83 @@ export class SandboxStore {
   /** Resolves once every write so far is on disk. */
   async flush(): Promise<void> {
     await this.#writes;
+  }
+
+  #remove(module: StoredModule, id: string): void {
+    const list = this.#org[module] as ZohoRecord[];
+    const at = list.findIndex((record) => record.id === id);
+    if (at >= 0) list.splice(at, 1);
+    this.#moduleIndex(module).delete(id);
+  }
+
+  #logDeletion(module: RecordModule, record: ZohoRecord, stamp: string, actor: UserRef): DeletedRecord {
+    const name = record[NAME_FIELD[module]] ?? [record.First_Name, record.Last_Name].filter(Boolean).join(' ');
+    const creator = record.Created_By as UserRef | undefined;
+    const entry: DeletedRecord = {
+      module,
+      id: record.id,
+      display_name: typeof name === 'string' && name !== '' ? name : null,
+      type: 'recycle',
+      deleted_by: { name: actor.name, id: actor.id },
+      created_by: creator ? { name: creator.name, id: creator.id } : null,
+      deleted_time: stamp,
+    };
+    this.#org.deleted_records ??= [];
+    this.#org.deleted_records.push(entry);
+    return entry;
+  }
+
+  /** Removes what cannot outlive a deleted record and clears lookups that pointed at it. */
+  #detach(module: RecordModule, id: string, stamp: string, actor: UserRef): void {
+    for (const note of [...this.#org.Notes] as ZohoRecord[]) {
+      const parent = note.Parent_Id as { id?: unknown; module?: { api_name?: unknown } } | undefined;
+      if (parent?.id === id && parent.module?.api_name === module) {
+        this.#remove('Notes', note.id);
+        this.#logDeletion('Notes', note, stamp, actor);
+      }
+    }
+    if (module === 'Deals') {
+      for (const row of [...this.#org.Stage_History]) if (row.Deal.id === id) this.#remove('Stage_History', row.id);
+    }
+    const clear = (records: readonly ZohoRecord[], field: string, also?: string) => {
+      for (const record of records) {
+        if (lookupId(record[field]) !== id) continue;
+        if (field === 'What_Id' && record.$se_module !== module) continue;
+        record[field] = null;
+        if (also) record[also] = null;
+      }
+    };
+    const activities = [...this.#org.Tasks, ...this.#org.Calls, ...this.#org.Events] as ZohoRecord[];
+    if (module === 'Accounts') {
+      clear(this.#org.Contacts, 'Account_Name');
+      clear(this.#org.Deals, 'Account_Name');
+      clear(this.#org.Accounts, 'Parent_Account');
+    }
+    if (module === 'Contacts') {
+      clear(this.#org.Deals, 'Contact_Name');
+      clear(this.#org.Contacts, 'Reporting_To');
+      clear(activities, 'Who_Id');
+    }
+    clear(activities, 'What_Id', '$se_module');
+  }
+
+  #addStageHistory(deal: ZohoRecord, stamp: string, actor: UserRef): void {
+    const number = (value: unknown) => (typeof value === 'number' ? value : null);
+    const amount = number(deal.Amount);
+    const probability = number(deal.Probability);
+    const row = {
+      id: this.#nextId(),
+      Deal: { id: deal.id, name: typeof deal.Deal_Name === 'string' ? deal.Deal_Name : null },
+      Stage: deal.Stage as string,
+      Modified_Time: stamp,
+      Modified_By: actor,
+      Amount: amount,
+      Probability: probability,
+      Expected_Revenue: amount !== null && probability !== null ? Math.round((amount * probability) / 100) : null,
+      Closing_Date: typeof deal.Closing_Date === 'string' ? deal.Closing_Date : null,
+    };
+    this.#org.Stage_History.push(row);
+    this.#moduleIndex('Stage_History').set(row.id, row);
   }
 
   #reindex(): void {

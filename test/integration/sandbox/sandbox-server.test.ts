@@ -248,7 +248,7 @@ describe('GET /crm/v8/{module}', () => {
   });
 
   it('answers an unsupported method with 400 INVALID_REQUEST_METHOD', async () => {
-    await expectError(await api('/Accounts', { method: 'DELETE' }), 400, 'INVALID_REQUEST_METHOD');
+    await expectError(await api('/Accounts', { method: 'PATCH' }), 400, 'INVALID_REQUEST_METHOD');
   });
 
   it('answers an unknown path with 404 INVALID_URL_PATTERN', async () => {

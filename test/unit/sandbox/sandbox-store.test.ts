@@ -80,4 +80,33 @@ describe('SandboxStore', () => {
       'Laura Chen',
     ]);
   });
+  it('updates records in place, ignoring system fields, and says undefined for an unknown id', async () => {
+    const store = await SandboxStore.open(dir, { now: () => NOW });
+    await store.replace(org);
+    const [updated, missing] = await store.update(
+      'Accounts',
+      [
+        { id: ACME, Rating: 'Active', Created_Time: 'whenever' },
+        { id: 'nope', Rating: 'Active' },
+      ],
+      BY,
+    );
+    expect(missing).toBeUndefined();
+    expect(updated).toMatchObject({ Rating: 'Active', Modified_Time: '2026-11-24T09:30:00+00:00' });
+    expect(updated?.Created_Time).not.toBe('whenever');
+    expect(updated?.Modified_By).toMatchObject({ id: BY.id });
+  });
+
+  it('deletes to a logged recycle bin that survives reopening, and leaves no dangling lookups', async () => {
+    const store = await SandboxStore.open(dir, { now: () => NOW });
+    await store.replace(org);
+    const [entry, missing] = await store.delete('Accounts', [ACME, 'nope'], BY);
+    expect(missing).toBeUndefined();
+    expect(entry).toMatchObject({ id: ACME, display_name: 'Acme Analytics Inc.', type: 'recycle' });
+    expect(store.get('Accounts', ACME)).toBeUndefined();
+    // Reopening validates every lookup in org.json, so this also proves none points at Acme any more.
+    const reopened = await SandboxStore.open(dir);
+    expect(reopened.deleted('Accounts')).toEqual([entry]);
+    expect(reopened.deleted('Notes').length).toBeGreaterThan(0);
+  });
 });
