@@ -1,5 +1,6 @@
 import type { Container } from '../shared/runtime/container.ts';
 import { syncFull } from '../shared/use-cases/sync-full.ts';
+import { syncIncremental } from '../shared/use-cases/sync-incremental.ts';
 
 /** Milliseconds until the next 02:00 in `timeZone`. */
 export function msUntilNext(hour: number, now: Date, timeZone: string): number {
@@ -22,15 +23,15 @@ export function msUntilNext(hour: number, now: Date, timeZone: string): number {
 
 /**
  * What EventBridge Scheduler does on AWS: the daily full sync at 02:00 (the tenant's time zone), and
- * the hourly sync. Until incremental sync lands, the hourly run is a full sync too: the hash check
- * writes only what changed, at the cost of API calls.
+ * the hourly incremental sync (what changed and what was deleted since each module's cursor).
  */
 export function startLocalScheduler(deps: Container, options: { timeZone: string }) {
   let stopped = false;
   const timers: NodeJS.Timeout[] = [];
-  const run = async (label: string) => {
+  const run = async (label: string, kind: 'full' | 'incremental') => {
     try {
-      const result = await syncFull(deps);
+      const crm = deps.crmFor('background');
+      const result = kind === 'full' ? await syncFull({ ...deps, crm }) : await syncIncremental({ ...deps, crm });
       process.stderr.write(`scheduler: ${label} sync done (${result.apiCalls} API calls)\n`);
     } catch (error) {
       process.stderr.write(`scheduler: ${label} sync failed: ${(error as Error).message}\n`);
@@ -41,7 +42,7 @@ export function startLocalScheduler(deps: Container, options: { timeZone: string
       setTimeout(
         async () => {
           if (stopped) return;
-          await run('daily full');
+          await run('daily full', 'full');
           daily();
         },
         msUntilNext(2, new Date(), options.timeZone),
@@ -49,7 +50,7 @@ export function startLocalScheduler(deps: Container, options: { timeZone: string
     );
   };
   daily();
-  timers.push(setInterval(() => void run('hourly'), 3600_000));
+  timers.push(setInterval(() => void run('hourly incremental', 'incremental'), 3600_000));
   return {
     stop() {
       stopped = true;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { syncFull } from '../../shared/use-cases/sync-full.ts';
+import { syncIncremental } from '../../shared/use-cases/sync-incremental.ts';
 import { type CliContext, withContainer } from '../context.ts';
 import { info, printJson, printTable } from '../output.ts';
 import { UsageError } from '../usage-error.ts';
@@ -13,25 +14,22 @@ export function syncCommands(program: Command, context: CliContext): void {
     .action(async (options: { full?: boolean; incremental?: boolean }) => {
       if (options.full === options.incremental)
         throw new UsageError('sync: give exactly one of --full or --incremental');
-      if (options.incremental) {
-        throw new UsageError(
-          'sync --incremental: not available yet (Modified_Time cursors come with the Zoho sync work); use --full',
-        );
-      }
       await withContainer(context, async (deps) => {
         let last = '';
-        const result = await syncFull(deps, {
-          onProgress: (event) => {
-            if (!process.stderr.isTTY || context.options().json) return;
-            const line = `syncing ${event.module}: ${event.fetched} records`;
-            process.stderr.write(`\r${line.padEnd(last.length)}`);
-            last = line;
-          },
-        });
+        const onProgress = (event: { module: string; fetched: number }) => {
+          if (!process.stderr.isTTY || context.options().json) return;
+          const line = `syncing ${event.module}: ${event.fetched} records`;
+          process.stderr.write(`\r${line.padEnd(last.length)}`);
+          last = line;
+        };
+        // The same table for both kinds; a full sync never deletes, so its `deleted` column is 0.
+        const result = options.incremental
+          ? await syncIncremental(deps, { onProgress })
+          : await syncFull(deps, { onProgress });
         if (last) process.stderr.write('\n');
         if (context.options().json) return printJson(result);
         printTable(
-          ['module', 'fetched', 'inserted', 'updated', 'unchanged', 'invalid'],
+          ['module', 'fetched', 'inserted', 'updated', 'unchanged', 'invalid', 'deleted'],
           Object.entries(result.counts).map(([module, c]) => [
             module,
             c.fetched,
@@ -39,11 +37,15 @@ export function syncCommands(program: Command, context: CliContext): void {
             c.updated,
             c.unchanged,
             c.invalid,
+            'deleted' in c ? c.deleted : 0,
           ]),
         );
         info(
           `${result.apiCalls} API calls · ${result.observedStageChanges} stage changes observed · ${result.finishedAt.getTime() - result.startedAt.getTime()} ms`,
         );
+        if ('deletionsChecked' in result && !result.deletionsChecked) {
+          info('deletions not checked: this CRM client cannot list deleted records');
+        }
       });
     });
 }

@@ -1,14 +1,17 @@
 import { z } from 'zod';
 import { workflowTask } from '../../shared/runtime/workflow-task.ts';
-import { syncFull } from '../../shared/use-cases/sync-full.ts';
+import { syncIncremental } from '../../shared/use-cases/sync-incremental.ts';
 
+// EventBridge Scheduler sends its own payload; nothing in it is needed.
 const ScheduledEvent = z.looseObject({});
 
-/**
- * The hourly schedule. Until per-module Modified_Time cursors land, it runs the full sync: the hash
- * check writes only what changed, at the cost of one page of API calls per 200 records.
- */
+/** The hourly schedule: what changed and what was deleted since each module's cursor. */
 export const handler = workflowTask(ScheduledEvent, async (deps) => {
-  const result = await syncFull(deps);
-  return { runId: result.runId, apiCalls: result.apiCalls, counts: result.counts };
+  const result = await syncIncremental({ ...deps, crm: deps.crmFor('background') });
+  return {
+    runId: result.runId,
+    apiCalls: result.apiCalls,
+    counts: result.counts,
+    deletionsChecked: result.deletionsChecked,
+  };
 });

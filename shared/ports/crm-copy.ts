@@ -5,7 +5,7 @@
  */
 import type { Account, AccountSnapshot, Contact, Deal, Owner } from '../domain/crm.ts';
 import type { MappedActivity, MappedNote, StageEntry } from '../domain/zoho-mapping.ts';
-import type { ZohoRecord } from './crm-client.ts';
+import type { CrmModule, ZohoRecord } from './crm-client.ts';
 
 /** A mapped record and the raw Zoho record it came from (kept as `raw`, hashed into `sync_hash`). */
 export interface Synced<T> {
@@ -42,6 +42,15 @@ export interface SyncRunOutcome {
   error: string | null;
 }
 
+/**
+ * Where the incremental sync resumes a module, both on Zoho's clock: the latest `Modified_Time` and the
+ * latest deletion time it has seen. Null until a sync has seen one.
+ */
+export interface SyncCursor {
+  modifiedSince: Date | null;
+  deletedSince: Date | null;
+}
+
 export type CrmCopyTable = 'owners' | 'accounts' | 'contacts' | 'deals' | 'deal_stage_history' | 'activities' | 'notes';
 
 export interface CrmCopyWriter {
@@ -56,6 +65,15 @@ export interface CrmCopyWriter {
   upsertNotes(rows: readonly Synced<MappedNote>[], syncedAt: Date): Promise<UpsertCounts>;
   /** Notes that a module was fully synced as of `at` (the sync's start, so nothing changed during it is missed). */
   markModuleSynced(module: string, kind: SyncKind, at: Date, recordCount: number): Promise<void>;
+  /** Where the incremental sync resumes `module`. */
+  readSyncCursor(module: CrmModule): Promise<SyncCursor>;
+  /** Advances the given parts of `module`'s cursor; a cursor never moves back (an older value is ignored). */
+  saveSyncCursor(module: CrmModule, cursor: Partial<SyncCursor>): Promise<void>;
+  /**
+   * Soft-deletes records Zoho deleted (`deleted_at = at`); readers no longer see them, history stays.
+   * Returns how many rows changed (ids unknown to the copy or already deleted do not count).
+   */
+  markDeleted(module: CrmModule, ids: readonly string[], at: Date): Promise<number>;
   /** Opens a sync_runs row in status `running`; returns its id. */
   startSyncRun(kind: SyncKind, startedAt: Date): Promise<string>;
   finishSyncRun(runId: string, outcome: SyncRunOutcome): Promise<void>;
@@ -69,6 +87,7 @@ export interface CrmCopyReader {
   loadSnapshot(accountId: string): Promise<Omit<AccountSnapshot, 'baseline'> | null>;
   /** Accounts by name, optionally only one owner's. */
   listAccounts(filter?: { ownerId?: string }): Promise<Account[]>;
+  /** Rows per table; deleted records (`markDeleted`) are not counted. */
   countAll(): Promise<Record<CrmCopyTable, number>>;
   /** The accounts of these deals and contacts in our copy, for attributing a single activity to its account. */
   accountsOf(ids: { dealIds: readonly string[]; contactIds: readonly string[] }): Promise<{

@@ -1,10 +1,12 @@
 import type { Account, Activity, Contact, Deal, Owner } from '../../domain/crm.ts';
 import { type MappedActivity, type MappedNote, noteSubject, type StageEntry } from '../../domain/zoho-mapping.ts';
+import type { CrmModule } from '../../ports/crm-client.ts';
 import type {
   CrmCopy,
   CrmCopyTable,
   DealStageChange,
   DealUpsertResult,
+  SyncCursor,
   Synced,
   SyncKind,
   SyncRunOutcome,
@@ -126,6 +128,42 @@ const NOTES: UpsertTable = {
 
 const ACTIVITY_MODULE = { task: 'Tasks', call: 'Calls', event: 'Events' } as const;
 
+/** The table a module's records live in, and for activities the `type` that tells the modules apart. */
+const TABLE_OF: Record<CrmModule, { table: string; type?: string }> = {
+  Accounts: { table: 'accounts' },
+  Contacts: { table: 'contacts' },
+  Deals: { table: 'deals' },
+  Tasks: { table: 'activities', type: 'task' },
+  Calls: { table: 'activities', type: 'call' },
+  Events: { table: 'activities', type: 'event' },
+  Notes: { table: 'notes' },
+};
+
+/**
+ * Upserts into a table that soft-deletes. A deleted row that comes back (restored from Zoho's recycle bin,
+ * or re-sent) must be revived even when its hash did not change, so its hash is voided first and the upsert
+ * rewrites it (counted as updated). Both in one transaction, so no reader sees a half-revived row.
+ */
+function upsertLive(db: Db, table: UpsertTable, values: readonly Record<string, unknown>[], syncedAt: Date) {
+  return db.transaction(async (tx) => {
+    await reviveDeleted(tx, table.name, values);
+    return upsertChanged(tx, table, values, syncedAt);
+  });
+}
+
+async function reviveDeleted(db: Db, table: string, values: readonly Record<string, unknown>[]): Promise<void> {
+  if (values.length === 0) return;
+  await db.query(
+    `UPDATE ${table} SET deleted_at = NULL, sync_hash = '' WHERE id = ANY($1::text[]) AND deleted_at IS NOT NULL`,
+    [values.map((v) => String(v.id))],
+  );
+}
+
+/** Cursors are stored as `toISOString()` text: one fixed UTC format, so text order is time order. */
+function cursorText(value: Date | null | undefined): string | null {
+  return value ? value.toISOString() : null;
+}
+
 type Row = Record<string, unknown>;
 
 /**
@@ -178,7 +216,7 @@ export class SqlCrmCopy implements CrmCopy {
         sync_hash: hashOf(synced),
       };
     });
-    return upsertChanged(this.#db, ACCOUNTS, values, syncedAt);
+    return upsertLive(this.#db, ACCOUNTS, values, syncedAt);
   }
 
   async upsertContacts(rows: readonly Synced<Contact>[], syncedAt: Date): Promise<UpsertCounts> {
@@ -196,7 +234,7 @@ export class SqlCrmCopy implements CrmCopy {
         sync_hash: hashOf(synced),
       };
     });
-    return upsertChanged(this.#db, CONTACTS, values, syncedAt);
+    return upsertLive(this.#db, CONTACTS, values, syncedAt);
   }
 
   async upsertDeals(rows: readonly Synced<Deal>[], syncedAt: Date): Promise<DealUpsertResult> {
@@ -223,6 +261,7 @@ export class SqlCrmCopy implements CrmCopy {
         [JSON.stringify(values.map((v) => v.id))],
       );
       const stageOf = new Map(previous.map((row) => [row.id, row.stage]));
+      await reviveDeleted(tx, 'deals', values);
       const counts = await upsertChanged(tx, DEALS, values, syncedAt);
       const stageChanges: DealStageChange[] = [];
       const observed: { deal_id: string; stage: string | null; entered_at: string }[] = [];
@@ -289,7 +328,7 @@ export class SqlCrmCopy implements CrmCopy {
         sync_hash: hashOf(synced),
       };
     });
-    return upsertChanged(this.#db, ACTIVITIES, values, syncedAt);
+    return upsertLive(this.#db, ACTIVITIES, values, syncedAt);
   }
 
   async upsertNotes(rows: readonly Synced<MappedNote>[], syncedAt: Date): Promise<UpsertCounts> {
@@ -309,7 +348,7 @@ export class SqlCrmCopy implements CrmCopy {
         sync_hash: hashOf(synced),
       };
     });
-    return upsertChanged(this.#db, NOTES, values, syncedAt);
+    return upsertLive(this.#db, NOTES, values, syncedAt);
   }
 
   /** `record_count` is replaced only by a full sync: an incremental one does not see every record. */
@@ -321,6 +360,39 @@ export class SqlCrmCopy implements CrmCopy {
        ON CONFLICT (module) DO UPDATE SET ${column} = EXCLUDED.${column}, record_count = ${count}`,
       [module, at.toISOString(), recordCount],
     );
+  }
+
+  async readSyncCursor(module: CrmModule): Promise<SyncCursor> {
+    const [row] = await this.#db.query<{ cursor: string | null; deleted_cursor: string | null }>(
+      'SELECT cursor, deleted_cursor FROM sync_state WHERE module = $1',
+      [module],
+    );
+    return {
+      modifiedSince: row?.cursor ? new Date(row.cursor) : null,
+      deletedSince: row?.deleted_cursor ? new Date(row.deleted_cursor) : null,
+    };
+  }
+
+  async saveSyncCursor(module: CrmModule, cursor: Partial<SyncCursor>): Promise<void> {
+    // GREATEST ignores NULLs, so a part not given keeps its value and an older one never wins.
+    await this.#db.query(
+      `INSERT INTO sync_state (module, cursor, deleted_cursor) VALUES ($1, $2, $3)
+       ON CONFLICT (module) DO UPDATE SET
+         cursor = GREATEST(sync_state.cursor, EXCLUDED.cursor),
+         deleted_cursor = GREATEST(sync_state.deleted_cursor, EXCLUDED.deleted_cursor)`,
+      [module, cursorText(cursor.modifiedSince), cursorText(cursor.deletedSince)],
+    );
+  }
+
+  async markDeleted(module: CrmModule, ids: readonly string[], at: Date): Promise<number> {
+    if (ids.length === 0) return 0;
+    const { table, type } = TABLE_OF[module];
+    const changed = await this.#db.query(
+      `UPDATE ${table} SET deleted_at = $2 WHERE id = ANY($1::text[]) AND deleted_at IS NULL
+       ${type ? 'AND type = $3' : ''} RETURNING id`,
+      type ? [[...ids], at.toISOString(), type] : [[...ids], at.toISOString()],
+    );
+    return changed.length;
   }
 
   async startSyncRun(kind: SyncKind, startedAt: Date): Promise<string> {
@@ -349,23 +421,29 @@ export class SqlCrmCopy implements CrmCopy {
   // ---- read side -----------------------------------------------------------------------------------
 
   async loadSnapshot(accountId: string) {
-    const [accountRow] = await this.#db.query<Row>('SELECT * FROM accounts WHERE id = $1', [accountId]);
+    const [accountRow] = await this.#db.query<Row>('SELECT * FROM accounts WHERE id = $1 AND deleted_at IS NULL', [
+      accountId,
+    ]);
     if (!accountRow) return null;
     const account = accountOf(accountRow);
     const [owners, contacts, deals, activities, notes] = await Promise.all([
       this.#db.query<Row>('SELECT * FROM owners WHERE id = $1', [account.ownerId]),
-      this.#db.query<Row>('SELECT * FROM contacts WHERE account_id = $1 ORDER BY full_name, id', [accountId]),
+      this.#db.query<Row>(
+        'SELECT * FROM contacts WHERE account_id = $1 AND deleted_at IS NULL ORDER BY full_name, id',
+        [accountId],
+      ),
       this.#db.query<Row>(
         `SELECT d.*, (SELECT max(h.entered_at) FROM deal_stage_history h
                       WHERE h.deal_id = d.id AND h.stage = d.stage) AS stage_entered_at
-         FROM deals d WHERE d.account_id = $1 ORDER BY d.created_at, d.id`,
+         FROM deals d WHERE d.account_id = $1 AND d.deleted_at IS NULL ORDER BY d.created_at, d.id`,
         [accountId],
       ),
       this.#db.query<Row>(
-        `SELECT a.*, a.raw -> 'Owner' ->> 'id' AS owner_id FROM activities a WHERE a.account_id = $1`,
+        `SELECT a.*, a.raw -> 'Owner' ->> 'id' AS owner_id FROM activities a
+         WHERE a.account_id = $1 AND a.deleted_at IS NULL`,
         [accountId],
       ),
-      this.#db.query<Row>('SELECT * FROM notes WHERE account_id = $1', [accountId]),
+      this.#db.query<Row>('SELECT * FROM notes WHERE account_id = $1 AND deleted_at IS NULL', [accountId]),
     ]);
     const ownerRow = owners[0];
     return {
@@ -381,8 +459,11 @@ export class SqlCrmCopy implements CrmCopy {
 
   async listAccounts(filter: { ownerId?: string } = {}): Promise<Account[]> {
     const rows = filter.ownerId
-      ? await this.#db.query<Row>('SELECT * FROM accounts WHERE owner_id = $1 ORDER BY name, id', [filter.ownerId])
-      : await this.#db.query<Row>('SELECT * FROM accounts ORDER BY name, id');
+      ? await this.#db.query<Row>(
+          'SELECT * FROM accounts WHERE owner_id = $1 AND deleted_at IS NULL ORDER BY name, id',
+          [filter.ownerId],
+        )
+      : await this.#db.query<Row>('SELECT * FROM accounts WHERE deleted_at IS NULL ORDER BY name, id');
     return rows.map(accountOf);
   }
 
@@ -413,8 +494,10 @@ export class SqlCrmCopy implements CrmCopy {
       'activities',
       'notes',
     ];
+    // Owners and stage history are never deleted by the sync; the record tables count live rows only.
+    const live = (t: CrmCopyTable) => (t === 'owners' || t === 'deal_stage_history' ? '' : ' WHERE deleted_at IS NULL');
     const [row] = await this.#db.query<Record<CrmCopyTable, number>>(
-      `SELECT ${tables.map((t) => `(SELECT count(*)::int FROM ${t}) AS ${t}`).join(', ')}`,
+      `SELECT ${tables.map((t) => `(SELECT count(*)::int FROM ${t}${live(t)}) AS ${t}`).join(', ')}`,
     );
     if (!row) throw new Error('count query returned no row');
     return row;

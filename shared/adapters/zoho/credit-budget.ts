@@ -214,6 +214,9 @@ export function budgetedCrmClient(client: CrmClient, budget: CreditBudget, prior
     relatedRecords: (module, id, relatedList, fields) =>
       admitted(() => client.relatedRecords(module, id, relatedList, fields)),
     searchRecords: (module, criteria, fields) => admitted(() => client.searchRecords(module, criteria, fields)),
+    ...(client.deletedRecords
+      ? { deletedRecords: (module, options) => admitted(() => client.deletedRecords!(module, options)) }
+      : {}),
     createRecords: (module, records) => admitted(() => client.createRecords(module, records)),
   };
 }

@@ -3,6 +3,8 @@ import type {
   CrmClient,
   CrmModule,
   CrmWriteResult,
+  DeletedRecordPage,
+  DeletedRecordsOptions,
   ListOptions,
   RecordPage,
   ZohoRecord,
@@ -144,6 +146,14 @@ export class TieredCrmClient implements CrmClient {
     return this.#read(`searchRecords ${module}`, (client) => client.searchRecords(module, criteria, fields));
   }
 
+  deletedRecords(module: CrmModule, options: DeletedRecordsOptions): Promise<DeletedRecordPage> {
+    return this.#read(
+      `deletedRecords ${module}`,
+      (client) => client.deletedRecords!(module, options),
+      (client) => typeof client.deletedRecords === 'function',
+    );
+  }
+
   /**
    * Creates records 100 per tier call, each batch on the first tier that takes it. If a batch fails after
    * earlier ones were written, the error is thrown with those written; the caller's idempotency keys cover it.
@@ -160,9 +170,15 @@ export class TieredCrmClient implements CrmClient {
     return results;
   }
 
-  async #read<T>(operation: string, call: (client: CrmClient) => Promise<T>): Promise<T> {
+  async #read<T>(
+    operation: string,
+    call: (client: CrmClient) => Promise<T>,
+    supports: (client: CrmClient) => boolean = () => true,
+  ): Promise<T> {
     const failures: Array<{ tier: Tier; error: unknown }> = [];
     for (const tier of this.#tiers) {
+      // A tier without the operation (Zoho's MCP has no deletion log) is passed over, not failed.
+      if (!supports(tier.client)) continue;
       if (!tier.breaker.available) {
         failures.push({ tier, error: new CircuitOpenError(tier.name, tier.breaker.state, tier.breaker.lastError) });
         continue;

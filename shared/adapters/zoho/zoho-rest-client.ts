@@ -4,6 +4,8 @@ import type {
   CrmClient,
   CrmModule,
   CrmWriteResult,
+  DeletedRecordPage,
+  DeletedRecordsOptions,
   ListOptions,
   RecordPage,
   ZohoRecord,
@@ -24,13 +26,13 @@ export interface ZohoRestClientOptions {
   random?: () => number;
 }
 
-/** `listRecords` beyond the port: Zoho's page_token, needed past 2000 records (page 10 × 200). */
-export interface TokenListOptions extends ListOptions {
-  pageToken?: string;
-}
+/** `listRecords` options; `pageToken` is on the port now, the name stays for existing callers. */
+export type TokenListOptions = ListOptions;
 
+/** A page that always says whether there is a next token (null on the last page) and whether Zoho said 304. */
 export interface TokenRecordPage extends RecordPage {
   nextPageToken: string | null;
+  notModified: boolean;
 }
 
 /** Zoho serves at most 10 numbered pages of 200; past them only `page_token` works. */
@@ -46,6 +48,17 @@ const InfoSchema = z
   })
   .optional();
 const RecordsEnvelope = z.looseObject({ data: z.array(RecordSchema), info: InfoSchema });
+const UserRef = z.looseObject({ id: z.string().min(1), name: z.string().nullish() });
+const DeletedEnvelope = z.looseObject({
+  data: z.array(
+    z.looseObject({
+      id: z.string().min(1),
+      deleted_by: UserRef.nullish(),
+      deleted_time: z.iso.datetime({ offset: true }),
+    }),
+  ),
+  info: InfoSchema,
+});
 const UsersEnvelope = z.looseObject({ users: z.array(RecordSchema), info: InfoSchema });
 const WriteEntry = z.looseObject({
   code: z.string(),
@@ -70,6 +83,7 @@ interface Reply {
 
 interface SendOptions {
   body?: unknown;
+  headers?: Record<string, string>;
   /** Writes answer 400/207 with a per-record `data[]`: those are results, not a failed request. */
   acceptRecordErrors?: boolean;
 }
@@ -113,23 +127,58 @@ export class ZohoRestClient implements CrmClient {
     });
   }
 
-  /** One page of a module. Accepts `pageToken` (and returns `nextPageToken`) for lists past 2000 records. */
-  async listRecords(module: CrmModule, options: TokenListOptions): Promise<TokenRecordPage> {
-    const reply = await this.#send('GET', module, {
-      fields: options.fields.join(','),
-      // Zoho rejects page together with page_token (AMBIGUITY_DURING_PROCESSING).
-      page: options.pageToken ? undefined : (options.page ?? 1),
-      page_token: options.pageToken,
-      per_page: options.perPage ?? PER_PAGE,
-      sort_by: options.sortBy,
-      sort_order: options.sortOrder,
-    });
-    if (reply.body === null) return { records: [], moreRecords: false, nextPageToken: null };
+  /**
+   * One page of a module. Accepts `pageToken` (and returns `nextPageToken`) for lists past 2000 records,
+   * and `ifModifiedSince` (sent as the `If-Modified-Since` header): Zoho's 304 is `notModified: true`.
+   */
+  async listRecords(module: CrmModule, options: ListOptions): Promise<TokenRecordPage> {
+    const reply = await this.#send(
+      'GET',
+      module,
+      {
+        fields: options.fields.join(','),
+        // Zoho rejects page together with page_token (AMBIGUITY_DURING_PROCESSING).
+        page: options.pageToken ? undefined : (options.page ?? 1),
+        page_token: options.pageToken,
+        per_page: options.perPage ?? PER_PAGE,
+        sort_by: options.sortBy,
+        sort_order: options.sortOrder,
+      },
+      { headers: modifiedSinceHeader(options.ifModifiedSince) },
+    );
+    if (reply.body === null) {
+      return { records: [], moreRecords: false, nextPageToken: null, notModified: reply.status === 304 };
+    }
     const envelope = parseEnvelope(RecordsEnvelope, reply.body, `GET ${module}`);
     return {
       records: envelope.data,
       moreRecords: envelope.info?.more_records ?? false,
       nextPageToken: envelope.info?.next_page_token ?? null,
+      notModified: false,
+    };
+  }
+
+  /**
+   * One page (200) of Zoho's deletion log for a module, `type=all` (recycle bin and permanent), newest
+   * first. 204 (nothing deleted) and 304 (nothing deleted after `since`) are an empty last page.
+   */
+  async deletedRecords(module: CrmModule, options: DeletedRecordsOptions): Promise<DeletedRecordPage> {
+    const path = `${module}/deleted`;
+    const reply = await this.#send(
+      'GET',
+      path,
+      { type: 'all', page: options.page, per_page: PER_PAGE },
+      { headers: modifiedSinceHeader(options.since) },
+    );
+    if (reply.body === null) return { records: [], moreRecords: false };
+    const envelope = parseEnvelope(DeletedEnvelope, reply.body, `GET ${path}`);
+    return {
+      records: envelope.data.map((entry) => ({
+        id: entry.id,
+        deletedTime: new Date(entry.deleted_time),
+        deletedBy: entry.deleted_by ? { id: entry.deleted_by.id, name: entry.deleted_by.name ?? null } : null,
+      })),
+      moreRecords: envelope.info?.more_records ?? false,
     };
   }
 
@@ -234,6 +283,7 @@ export class ZohoRestClient implements CrmClient {
           headers: {
             authorization: `Zoho-oauthtoken ${token.accessToken}`,
             accept: 'application/json',
+            ...options.headers,
             ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           body: options.body === undefined ? undefined : JSON.stringify(options.body),
@@ -298,6 +348,15 @@ export class ZohoRestClient implements CrmClient {
     const ceiling = this.#backoffMs * 2 ** failures;
     return this.#sleep(Math.round(this.#random() * ceiling));
   }
+}
+
+/**
+ * Zoho documents `If-Modified-Since` as an ISO 8601 date-time with an offset (not the HTTP-date of RFC 9110).
+ * Its times are to the second, so the fraction is dropped: rounding down can only ask for more, never miss.
+ */
+function modifiedSinceHeader(since: Date | undefined): Record<string, string> {
+  if (since === undefined) return {};
+  return { 'if-modified-since': `${since.toISOString().slice(0, 19)}+00:00` };
 }
 
 function parseEnvelope<S extends z.ZodType>(schema: S, body: unknown, what: string): z.output<S> {

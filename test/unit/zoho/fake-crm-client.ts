@@ -1,4 +1,10 @@
-import type { CrmClient, CrmWriteResult, RecordPage, ZohoRecord } from '../../../shared/ports/crm-client.ts';
+import type {
+  CrmClient,
+  CrmWriteResult,
+  DeletedRecordPage,
+  RecordPage,
+  ZohoRecord,
+} from '../../../shared/ports/crm-client.ts';
 
 /** What a fake tier does on each call, in order; the last entry repeats. */
 export type Outcome = { ok: unknown } | { fail: unknown };
@@ -44,6 +50,14 @@ export class FakeCrmClient implements CrmClient {
   }
   createRecords(module: string, records: readonly Record<string, unknown>[]): Promise<CrmWriteResult[]> {
     return this.#answer(`createRecords ${module} ${records.length}`);
+  }
+}
+
+/** A tier that, like Zoho's MCP server, has no deletion log. */
+export class FakeCrmClientWithDeletions extends FakeCrmClient {
+  deletedRecords(module: string): Promise<DeletedRecordPage> {
+    this.calls.push(`deletedRecords ${module}`);
+    return Promise.resolve({ records: [{ id: '7', deletedTime: new Date(0), deletedBy: null }], moreRecords: false });
   }
 }
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { TieredCrmClient, type TierFailure } from '../../../shared/adapters/zoho/tiered-crm-client.ts';
 import { CrmRateLimitedError, CrmRequestError, RetryableUpstreamError } from '../../../shared/errors.ts';
-import { connectionRefused, connectionReset, FakeCrmClient, manualClock } from './fake-crm-client.ts';
+import {
+  connectionRefused,
+  connectionReset,
+  FakeCrmClient,
+  FakeCrmClientWithDeletions,
+  manualClock,
+} from './fake-crm-client.ts';
 
 const users = [{ id: '1', full_name: 'Ada' }];
 const down = () => new RetryableUpstreamError('HTTP 503');
@@ -28,6 +34,16 @@ function tiered(
 }
 
 describe('a tiered CRM client reading', () => {
+  it('reads the deletion log from the first tier that has one, passing over those that do not', async () => {
+    const mcp = new FakeCrmClient({ ok: [] });
+    const rest = new FakeCrmClientWithDeletions({ ok: [] });
+    const { client, failures } = tiered({ mcp, rest });
+    const page = await client.deletedRecords('Accounts', { page: 1 });
+    expect(page.records.map((r) => r.id)).toEqual(['7']);
+    expect(mcp.calls).toEqual([]);
+    expect(failures).toEqual([]);
+  });
+
   it('answers from the first tier when it is healthy, leaving the others alone', async () => {
     const mcp = new FakeCrmClient({ ok: users });
     const rest = new FakeCrmClient({ ok: [] });
