@@ -40,8 +40,8 @@ const sameSecret = (a: string, b: string) => a.length === b.length && timingSafe
  * Zoho says records changed (ids only).
  * 1. the token echoed in the body must be the one we registered the channel with
  * 2. each notification is applied once: a repeat (Zoho retries) is recognised in the cache
- * 3. the records are fetched and written to the copy with the same mapping and hash check as the sync
- * Deletions are not applied yet: they are reported back as skipped.
+ * 3. the records are fetched and written to the copy with the same mapping and hash check as the sync;
+ *    deleted ones are marked deleted (kept, hidden), as the incremental sync does
  */
 export async function applyCrmNotification(
   deps: ApplyNotificationDeps,
@@ -53,9 +53,13 @@ export async function applyCrmNotification(
   }
   const key = `zoho-notification:${n.channel_id}:${n.module}:${n.operation}:${n.server_time}:${[...n.ids].sort().join(',')}`;
   if (!(await deps.cache.setIfAbsent(key, '1', DEDUP_TTL_SECONDS))) return { duplicate: true, applied: 0, skipped: [] };
-  if (!MODULES.has(n.module) || n.operation === 'delete') return { duplicate: false, applied: 0, skipped: n.ids };
-
+  if (!MODULES.has(n.module)) return { duplicate: false, applied: 0, skipped: n.ids };
   const module = n.module as CrmModule;
+  if (n.operation === 'delete') {
+    const applied = await deps.copy.markDeleted(module, n.ids, deps.clock.now());
+    return { duplicate: false, applied, skipped: [] };
+  }
+
   const fields = ZOHO_FIELDS[module];
   const records = (await Promise.all(n.ids.map((id) => deps.crm.getRecord(module, id, fields)))).filter(
     (r): r is ZohoRecord => r !== null,

@@ -75,3 +75,28 @@ describe('a Zoho notification', () => {
     });
   });
 });
+
+describe('a Zoho deletion notification', () => {
+  it('hides the deleted record from the copy', async () => {
+    const home = await tempHome();
+    const deps = await openLocalContainer(home.config({ ZOHO_NOTIFICATION_TOKEN: TOKEN }));
+    try {
+      await deps.sandbox.store!.replace(await loadSandboxFile(fixture));
+      await syncFull(deps);
+      const contact = (await deps.copy.loadSnapshot(ACCOUNT))!.contacts[0]!;
+      const notification = {
+        channel_id: '1',
+        module: 'Contacts',
+        operation: 'delete',
+        ids: [contact.id],
+        token: TOKEN,
+        server_time: 1,
+      };
+      expect(await applyCrmNotification(deps, { notification, expectedToken: TOKEN })).toMatchObject({ applied: 1 });
+      expect((await deps.copy.loadSnapshot(ACCOUNT))!.contacts.map((c) => c.id)).not.toContain(contact.id);
+    } finally {
+      await deps.close();
+      await home.remove();
+    }
+  });
+});
