@@ -11,7 +11,7 @@ import { SqlCrmWriteLog } from '../adapters/db/sql-crm-write-log.ts';
 import { SqlRecommendationRepository } from '../adapters/db/sql-recommendation-repository.ts';
 import { SqlRunRepository } from '../adapters/db/sql-run-repository.ts';
 import { budgetedCrmClient, CreditBudget, type CrmPriority } from '../adapters/zoho/credit-budget.ts';
-import { type TierStatus, TieredCrmClient } from '../adapters/zoho/tiered-crm-client.ts';
+import { TieredCrmClient, type TierStatus } from '../adapters/zoho/tiered-crm-client.ts';
 import { ZohoOAuth } from '../adapters/zoho/zoho-oauth.ts';
 import { ZohoRestClient } from '../adapters/zoho/zoho-rest-client.ts';
 import type { Config } from '../config/config.ts';
