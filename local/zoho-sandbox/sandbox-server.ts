@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { type CoqlCondition, CoqlError, compareValues, coqlFields, matchesCoql, parseCoql } from './coql.ts';
 import { type PageCursor, type PageTokens, pageTokensOf, type SortKey } from './page-tokens.ts';
 import { fieldNames, fieldsMetadata, fieldType, MANDATORY_FIELDS, modulesMetadata } from './sandbox-metadata.ts';
+import { type NotificationOperation, SandboxNotifications } from './sandbox-notifications.ts';
 import { isRecordModule, RECORD_MODULES, type RecordModule, type SandboxUser, type ZohoRecord } from './sandbox-org.ts';
 import { RELATED_LISTS, type SandboxStore, type UserRef } from './sandbox-store.ts';
 import { parseSearchCriteria, type SearchCriteria, SearchCriteriaError } from './search-criteria.ts';
@@ -41,12 +42,16 @@ export interface SandboxServerOptions {
    * PAGINATION_LIMIT_EXCEEDED without building (and paging through) an org that large.
    */
   pageTokenRecordLimit?: number;
+  /** Waits before each retry of a failed notification callback (sandbox-notifications.ts). */
+  notificationRetryDelaysMs?: readonly number[];
 }
 
 export interface SandboxServer {
   /** The origin, e.g. `http://127.0.0.1:41234`: both the accounts URL and the API domain. */
   url: string;
   port: number;
+  /** Watch channels and their callbacks; `await notifications.idle()` before checking what a receiver got. */
+  notifications: SandboxNotifications;
   close(): Promise<void>;
 }
 
@@ -106,6 +111,11 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   const credentials = { ...DEFAULT_SANDBOX_CREDENTIALS, ...options.credentials };
   const tokens = new Map<string, number>();
   let origin = '';
+  const notifications = await SandboxNotifications.open({
+    store,
+    origin: () => origin,
+    ...(options.notificationRetryDelaysMs ? { retryDelaysMs: options.notificationRetryDelaysMs } : {}),
+  });
 
   const api: Api = {
     store,
@@ -115,6 +125,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     pageTokens: pageTokensOf(store),
     pageTokenRecordLimit,
     origin: () => origin,
+    notifications,
   };
   const server = createServer((req, res) => {
     handle(api, req, res).catch((error: unknown) => {
@@ -134,11 +145,14 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   return {
     url: origin,
     port: address.port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    notifications,
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await notifications.close();
+    },
   };
 }
 
@@ -150,6 +164,12 @@ interface Api {
   pageTokens: PageTokens;
   pageTokenRecordLimit: number;
   origin: () => string;
+  notifications: SandboxNotifications;
+}
+
+/** Tells the watch channels about a write call: after the store has it, without waiting for the callbacks. */
+function notify(api: Api, module: RecordModule, operation: NotificationOperation, ids: readonly string[]): void {
+  api.notifications.recordsChanged(module, operation, ids);
 }
 
 async function handle(api: Api, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -266,6 +286,10 @@ async function crm(
 ): Promise<Reply> {
   const [first, second, third, ...rest] = segments;
   if (first === undefined || rest.length > 0) throw invalidUrl();
+  if (first === 'actions' && second === 'watch' && third === undefined) {
+    const body = method === 'GET' || method === 'DELETE' ? undefined : await readJson(req);
+    return api.notifications.handle(method, query, body);
+  }
   if (first === 'users') {
     if (third !== undefined) throw invalidUrl();
     if (method !== 'GET') throw invalidMethod();
@@ -701,6 +725,12 @@ async function createRecords(
   created.forEach((record, i) => {
     results[accepted[i]!.index] = writeSuccess(record, 'record added');
   });
+  notify(
+    api,
+    module,
+    'insert',
+    created.map((record) => record.id),
+  );
   return { status: writeStatus(results, 201), body: { data: results } };
 }
 
@@ -765,6 +795,8 @@ async function upsertRecords(api: Api, module: RecordModule, body: unknown, req:
   );
   const by = currentUser(api);
   const results: Record<string, unknown>[] = [];
+  // One upsert call is one callback per operation: Zoho reports its inserts and its updates apart.
+  const changed = { insert: [] as string[], update: [] as string[] };
   for (const [index, input] of inputs.entries()) {
     const duplicate = isObject(input) ? duplicateOf(input) : undefined;
     const problem = writeProblem(api, module, input, index, duplicate ? 'update' : 'create');
@@ -775,12 +807,16 @@ async function upsertRecords(api: Api, module: RecordModule, body: unknown, req:
     const fields = input as Record<string, unknown>;
     if (duplicate) {
       const [record] = await api.store.update(module, [{ ...fields, id: duplicate.record.id }], by);
+      changed.update.push(record!.id);
       results.push(writeSuccess(record!, 'record updated', { action: 'update', duplicate_field: duplicate.key }));
     } else {
       const [record] = await api.store.create(module, [fields], by);
+      changed.insert.push(record!.id);
       results.push(writeSuccess(record!, 'record added', { action: 'insert', duplicate_field: null }));
     }
   }
+  notify(api, module, 'insert', changed.insert);
+  notify(api, module, 'update', changed.update);
   return { status: writeStatus(results), body: { data: results } };
 }
 
@@ -909,6 +945,12 @@ async function updateRecords(
     // Two changes to one id in a request: both land, and both report the record's final state.
     results[index] = record ? writeSuccess(record, 'record updated') : invalidIdEntry(change.id, index);
   });
+  notify(
+    api,
+    module,
+    'update',
+    updated.flatMap((record) => (record ? [record.id] : [])),
+  );
   return { status: writeStatus(results), body: { data: results } };
 }
 
@@ -931,6 +973,12 @@ async function deleteRecords(api: Api, module: RecordModule, query: URLSearchPar
     }
   }
   const deleted = await api.store.delete(module, ids, currentUser(api));
+  notify(
+    api,
+    module,
+    'delete',
+    deleted.flatMap((entry) => (entry ? [entry.id] : [])),
+  );
   const results = deleted.map((entry, i) =>
     entry
       ? { code: 'SUCCESS', details: { id: entry.id }, message: 'record deleted', status: 'success' }
