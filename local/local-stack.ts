@@ -21,6 +21,8 @@ export interface StackFile {
   pid: number;
   apiUrl: string;
   sandboxUrl: string;
+  /** The sandbox's MCP endpoint; absent in stack files written before it had one. */
+  mcpUrl?: string;
   databaseUrl: string | null;
   startedAt: string;
 }
@@ -36,7 +38,8 @@ export class HomeInUseError extends AppError {
 
 export interface LocalContainer extends Container {
   engine: LocalWorkflowEngine | null;
-  sandbox: { url: string; store: SandboxStore | null };
+  /** `mcpUrl` is the CRM's MCP endpoint, when there is one. */
+  sandbox: { url: string; mcpUrl: string | null; store: SandboxStore | null };
   /** The embedded database, when this process owns it. */
   pglite: PgliteDb | null;
   /** Where other processes reach the embedded database, when this process serves it. */
@@ -143,10 +146,11 @@ export async function openLocalContainer(config: Config, options: OpenOptions = 
   let sandbox: LocalContainer['sandbox'];
   if (config.crm.kind === 'zoho') {
     zoho = config.crm;
-    sandbox = { url: config.crm.apiDomain ?? config.crm.accountsUrl, store: null };
+    sandbox = { url: config.crm.apiDomain ?? config.crm.accountsUrl, mcpUrl: config.crm.mcpUrl, store: null };
   } else if (attached) {
-    zoho = { accountsUrl: attached.sandboxUrl, apiDomain: attached.sandboxUrl, ...DEFAULT_SANDBOX_CREDENTIALS };
-    sandbox = { url: attached.sandboxUrl, store: null };
+    const mcpUrl = attached.mcpUrl ?? null;
+    zoho = { accountsUrl: attached.sandboxUrl, apiDomain: attached.sandboxUrl, mcpUrl, ...DEFAULT_SANDBOX_CREDENTIALS };
+    sandbox = { url: attached.sandboxUrl, mcpUrl, store: null };
   } else {
     const store = await SandboxStore.open(config.crm.dataDir);
     await seedSandboxIfEmpty(store, config, options.demoAsOf ?? startOfToday());
@@ -155,8 +159,13 @@ export async function openLocalContainer(config: Config, options: OpenOptions = 
       await server.close();
       await store.flush();
     });
-    zoho = { accountsUrl: server.url, apiDomain: server.url, ...DEFAULT_SANDBOX_CREDENTIALS };
-    sandbox = { url: server.url, store };
+    zoho = {
+      accountsUrl: server.url,
+      apiDomain: server.url,
+      mcpUrl: server.mcpUrl,
+      ...DEFAULT_SANDBOX_CREDENTIALS,
+    };
+    sandbox = { url: server.url, mcpUrl: server.mcpUrl, store };
   }
 
   let engine: LocalWorkflowEngine | null = null;

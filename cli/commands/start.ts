@@ -38,6 +38,7 @@ export function startCommand(program: Command, context: CliContext): void {
             pid: process.pid,
             apiUrl: publicUrl,
             sandboxUrl: deps.sandbox.url,
+            ...(deps.sandbox.mcpUrl ? { mcpUrl: deps.sandbox.mcpUrl } : {}),
             databaseUrl: deps.databaseUrl,
             startedAt: new Date().toISOString(),
           });

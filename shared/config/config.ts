@@ -26,6 +26,8 @@ export const ConfigSchema = z.object({
   REDIS_URL: optionalUrl,
   ZOHO_ACCOUNTS_URL: optionalUrl,
   ZOHO_API_DOMAIN: optionalUrl,
+  /** Zoho's hosted MCP endpoint for the org, key included; when set, CRM calls try it before REST. */
+  ZOHO_MCP_URL: optionalUrl,
   ZOHO_CLIENT_ID: z.string().optional(),
   ZOHO_CLIENT_SECRET: z.string().optional(),
   ZOHO_REFRESH_TOKEN: z.string().optional(),
@@ -64,6 +66,8 @@ export interface Config {
         kind: 'zoho';
         accountsUrl: string;
         apiDomain: string | null;
+        /** Zoho's MCP endpoint (`…/mcp/<key>/message`), tried before REST when set. */
+        mcpUrl: string | null;
         clientId: string;
         clientSecret: string;
         refreshToken: string;
@@ -105,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             kind: 'zoho',
             accountsUrl: e.ZOHO_ACCOUNTS_URL,
             apiDomain: e.ZOHO_API_DOMAIN ?? null,
+            mcpUrl: e.ZOHO_MCP_URL ?? null,
             clientId: e.ZOHO_CLIENT_ID,
             clientSecret: e.ZOHO_CLIENT_SECRET,
             refreshToken: e.ZOHO_REFRESH_TOKEN,

@@ -12,6 +12,7 @@ import { SqlRecommendationRepository } from '../adapters/db/sql-recommendation-r
 import { SqlRunRepository } from '../adapters/db/sql-run-repository.ts';
 import { budgetedCrmClient, CreditBudget, type CrmPriority } from '../adapters/zoho/credit-budget.ts';
 import { TieredCrmClient, type TierStatus } from '../adapters/zoho/tiered-crm-client.ts';
+import { ZohoMcpClient } from '../adapters/zoho/zoho-mcp-client.ts';
 import { ZohoOAuth } from '../adapters/zoho/zoho-oauth.ts';
 import { ZohoRestClient } from '../adapters/zoho/zoho-rest-client.ts';
 import type { Config } from '../config/config.ts';
@@ -56,6 +57,8 @@ export interface Container {
 export interface ZohoConnection {
   accountsUrl: string;
   apiDomain: string | null;
+  /** Zoho's MCP endpoint, key included; when given, an MCP tier is tried before REST. */
+  mcpUrl?: string | null;
   clientId: string;
   clientSecret: string;
   refreshToken: string;
@@ -91,10 +94,13 @@ export function assembleContainer(parts: {
   const { config, db, cache } = parts;
   // Remaining Zoho credits, read off every response and shared through the cache, decide who may call.
   const budget = new CreditBudget({ cache });
-  // One tier (REST) today; MCP and SDK tiers join this list. The tier's own GET retries are off: the
-  // tiered client retries with jitter and fails over.
+  // MCP first when there is an endpoint (the sandbox serves one), then REST, which has what MCP lacks
+  // (users, the deletion log). The tiers' own GET retries are off: the tiered client retries with jitter
+  // and fails over. Both spend the same org's credits, so both go through the budget.
+  const mcp = parts.zoho.mcpUrl ? new ZohoMcpClient({ url: parts.zoho.mcpUrl, fetch: budget.wrap(fetch) }) : null;
   const crm = new TieredCrmClient({
     tiers: [
+      ...(mcp ? [{ name: 'mcp', client: mcp }] : []),
       {
         name: 'rest',
         client: new ZohoRestClient({
@@ -128,6 +134,7 @@ export function assembleContainer(parts: {
     ...partial,
     workflow: parts.workflow(partial),
     async close() {
+      await mcp?.close();
       await parts.onClose?.();
       await cache.close();
     },

@@ -1,4 +1,4 @@
-import { CrmRateLimitedError, RetryableUpstreamError } from '../../errors.ts';
+import { CrmRateLimitedError, CrmRequestError, RetryableUpstreamError } from '../../errors.ts';
 import type {
   CrmClient,
   CrmModule,
@@ -72,7 +72,9 @@ interface Tier {
  * Reads are retried on a tier (backoff with full jitter) before failing over. Writes are sent once per tier
  * and go to the next tier only when the failed one provably did not send them (breaker open, connection
  * refused); any other failure is surfaced as it is, so the caller's idempotency check runs before a retry.
- * A 4xx (CrmRequestError) is surfaced at once: the caller's request is wrong on every tier.
+ * A 4xx (CrmRequestError) is surfaced at once: the caller's request is wrong on every tier. The exception
+ * is a tier saying it has no such operation (`details.code === 'NOT_SUPPORTED'`, as ZohoMcpClient.listUsers
+ * does): that says nothing about the request, so the tier is passed over, as one lacking deletedRecords is.
  *
  * Compose REST tiers with `retries: 0`: retrying here as well would multiply the attempts.
  */
@@ -176,6 +178,7 @@ export class TieredCrmClient implements CrmClient {
     supports: (client: CrmClient) => boolean = () => true,
   ): Promise<T> {
     const failures: Array<{ tier: Tier; error: unknown }> = [];
+    let unsupported: CrmRequestError | undefined;
     for (const tier of this.#tiers) {
       // A tier without the operation (Zoho's MCP has no deletion log) is passed over, not failed.
       if (!supports(tier.client)) continue;
@@ -194,21 +197,31 @@ export class TieredCrmClient implements CrmClient {
           ...(this.#random ? { random: this.#random } : {}),
         });
       } catch (error) {
+        if (isNotSupported(error)) {
+          unsupported = error;
+          continue;
+        }
         const failingOver = isAvailabilityError(error);
         this.#onTierFailure({ tier: tier.name, operation, error, failingOver });
         if (!failingOver) throw error;
         failures.push({ tier, error });
       }
     }
-    throw this.#unavailable(operation, failures, false);
+    throw this.#exhausted(operation, failures, unsupported, false);
   }
 
   async #write<T>(operation: string, call: (client: CrmClient) => Promise<T>): Promise<T> {
     const failures: Array<{ tier: Tier; error: unknown }> = [];
+    let unsupported: CrmRequestError | undefined;
     for (const tier of this.#tiers) {
       try {
         return await tier.breaker.run(() => call(tier.client));
       } catch (error) {
+        // A tier without the operation sent nothing, so the next tier may take the write.
+        if (isNotSupported(error)) {
+          unsupported = error;
+          continue;
+        }
         const notSent = error instanceof CircuitOpenError || this.#provablyNotSent(error);
         if (!(error instanceof CircuitOpenError)) {
           this.#onTierFailure({ tier: tier.name, operation, error, failingOver: notSent });
@@ -218,7 +231,21 @@ export class TieredCrmClient implements CrmClient {
         failures.push({ tier, error });
       }
     }
-    throw this.#unavailable(operation, failures, true);
+    throw this.#exhausted(operation, failures, unsupported, true);
+  }
+
+  /**
+   * No tier answered. When none was even unavailable, only unsupported, the operation is one no tier
+   * offers: that is the caller's to know, so it is surfaced as the tier said it, not as an outage.
+   */
+  #exhausted(
+    operation: string,
+    failures: Array<{ tier: Tier; error: unknown }>,
+    unsupported: CrmRequestError | undefined,
+    isWrite: boolean,
+  ): Error {
+    if (failures.length === 0 && unsupported) return unsupported;
+    return this.#unavailable(operation, failures, isWrite);
   }
 
   /**
@@ -243,6 +270,13 @@ export class TieredCrmClient implements CrmClient {
     }
     return new RetryableUpstreamError(message, { cause, details });
   }
+}
+
+/** A tier's "I have no such operation" (e.g. Zoho's MCP has no users tool), said before calling anything. */
+function isNotSupported(error: unknown): error is CrmRequestError {
+  if (!(error instanceof CrmRequestError)) return false;
+  const details: unknown = error.details;
+  return typeof details === 'object' && details !== null && (details as { code?: unknown }).code === 'NOT_SUPPORTED';
 }
 
 function messageOf(error: unknown): string {

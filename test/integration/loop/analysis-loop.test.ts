@@ -60,6 +60,14 @@ describe.each(backends)('the analysis loop on %s', (_name, makeBackend) => {
     }
   });
 
+  it('reaches the sandbox over its MCP endpoint first, with REST behind it, and neither tier failed', () => {
+    expect(deps.sandbox.mcpUrl).toMatch(/\/mcp\/[^/]+\/message$/);
+    expect(deps.crmTiers()).toEqual([
+      { name: 'mcp', state: 'closed', failures: 0, lastError: null },
+      { name: 'rest', state: 'closed', failures: 0, lastError: null },
+    ]);
+  });
+
   it('executes an approved recommendation once and completes the run when all are decided', async () => {
     const run = (await deps.runs.latestForAccount(SILENT_ACCOUNT))!;
     const recommendations = await deps.recommendations.listByRun(run.id);

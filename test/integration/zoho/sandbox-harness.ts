@@ -15,6 +15,8 @@ export const SMALL_ORG_FILE = new URL('../../fixtures/sandbox/small-org.json', i
 /** A real sandbox server on 127.0.0.1, over a store in a temporary directory, with a clock tests can move. */
 export interface RunningSandbox {
   url: string;
+  /** The MCP endpoint mounted on the same origin, key included. */
+  mcpUrl: string;
   store: SandboxStore;
   /** Moves the sandbox's clock (token expiry, Created/Modified stamps) forward. */
   advanceClock(seconds: number): void;
@@ -26,7 +28,7 @@ export interface RunningSandbox {
 
 export async function startSandbox(
   org: SandboxOrg,
-  options: { accessTokenTtlSeconds?: number } = {},
+  options: { accessTokenTtlSeconds?: number; mcpKey?: string } = {},
 ): Promise<RunningSandbox> {
   const dir = await mkdtemp(join(tmpdir(), 'sergas-sandbox-'));
   let offsetMs = 0;
@@ -40,6 +42,7 @@ export async function startSandbox(
   });
   return {
     url: server.url,
+    mcpUrl: server.mcpUrl,
     store,
     advanceClock(seconds) {
       offsetMs += seconds * 1000;

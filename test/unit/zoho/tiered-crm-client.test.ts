@@ -11,6 +11,7 @@ import {
 
 const users = [{ id: '1', full_name: 'Ada' }];
 const down = () => new RetryableUpstreamError('HTTP 503');
+const notSupported = () => new CrmRequestError('no such tool', { details: { code: 'NOT_SUPPORTED' } });
 const created = [{ status: 'success', code: 'SUCCESS', id: '9', message: 'record added', details: { id: '9' } }];
 
 function tiered(
@@ -100,6 +101,27 @@ describe('a tiered CRM client reading', () => {
     expect(client.tierStatus()[0]?.failures).toBe(0);
   });
 
+  it('passes over a tier that does not support the operation, without counting it against the tier', async () => {
+    const mcp = new FakeCrmClient({ fail: notSupported() });
+    const rest = new FakeCrmClient({ ok: users });
+    const { client, failures } = tiered({ mcp, rest });
+    expect(await client.listUsers()).toEqual(users);
+    expect(mcp.calls).toEqual(['listUsers']);
+    expect(rest.calls).toEqual(['listUsers']);
+    expect(failures).toEqual([]);
+    expect(client.tierStatus()[0]).toMatchObject({ state: 'closed', failures: 0 });
+  });
+
+  it('surfaces NOT_SUPPORTED as the tier said it when no tier supports the operation', async () => {
+    const mcp = new FakeCrmClient({ fail: notSupported() });
+    const rest = new FakeCrmClient({ fail: notSupported() });
+    const { client } = tiered({ mcp, rest });
+    await expect(client.listUsers()).rejects.toMatchObject({
+      name: 'CrmRequestError',
+      details: { code: 'NOT_SUPPORTED' },
+    });
+  });
+
   it('throws RetryableUpstreamError naming every tier and its last error when none answers', async () => {
     const mcp = new FakeCrmClient({ fail: down() });
     const rest = new FakeCrmClient({ fail: connectionReset() });
@@ -166,6 +188,14 @@ describe('a tiered CRM client writing', () => {
     await client.listUsers();
     expect(await client.createRecords('Tasks', [task])).toEqual(created);
     expect(mcp.calls).toEqual(['listUsers']);
+  });
+
+  it('sends a write to the next tier when the first does not support it, since nothing was sent', async () => {
+    const mcp = new FakeCrmClient({ fail: notSupported() });
+    const rest = new FakeCrmClient({ ok: created });
+    const { client } = tiered({ mcp, rest });
+    expect(await client.createRecords('Tasks', [task])).toEqual(created);
+    expect(rest.calls).toHaveLength(1);
   });
 
   it('splits writes into batches of 100, one tier call each', async () => {
