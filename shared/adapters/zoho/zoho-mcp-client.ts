@@ -12,6 +12,17 @@ import type {
   RecordPage,
   ZohoRecord,
 } from '../../ports/crm-client.ts';
+import {
+  MAX_DISCRETE_PAGE,
+  MAX_WRITE_BATCH,
+  PER_PAGE,
+  parseEnvelope,
+  parseJson,
+  RecordsEnvelope,
+  WriteEnvelope,
+  writeResultOf,
+  ZohoError,
+} from './zoho-envelopes.ts';
 
 export interface ZohoMcpClientOptions {
   /**
@@ -37,28 +48,7 @@ export interface McpRecordPage extends RecordPage {
 }
 
 /** Zoho serves at most 10 numbered pages of 200; past them only `page_token` works. */
-const MAX_DISCRETE_PAGE = 10;
-const PER_PAGE = 200;
-const MAX_WRITE_BATCH = 100;
 
-const RecordSchema = z.looseObject({ id: z.string().min(1) });
-const InfoSchema = z
-  .looseObject({ more_records: z.boolean().optional(), next_page_token: z.string().nullish() })
-  .optional();
-const RecordsEnvelope = z.looseObject({ data: z.array(RecordSchema), info: InfoSchema });
-const WriteEntry = z.looseObject({
-  code: z.string(),
-  status: z.string(),
-  message: z.string().optional(),
-  details: z.unknown().optional(),
-});
-const WriteEnvelope = z.looseObject({ data: z.array(WriteEntry) });
-const ZohoError = z.looseObject({
-  code: z.string(),
-  message: z.string().optional(),
-  details: z.unknown().optional(),
-  status: z.string().optional(),
-});
 const ToolResult = z.looseObject({
   content: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })).optional(),
   structuredContent: z.record(z.string(), z.unknown()).optional(),
@@ -328,36 +318,6 @@ function transportError(what: string, error: unknown): Error {
   // Socket-level failures (fetch failed, ECONNREFUSED, resets) and timeouts: keep the cause chain, which
   // tells the tiered client whether a write could have been sent.
   return new RetryableUpstreamError(`${what} failed: ${messageOf(error)}`, { cause: error });
-}
-
-function parseEnvelope<S extends z.ZodType>(schema: S, body: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CrmRequestError(`Zoho MCP ${what}: unexpected result shape at ${issue?.path.join('.') || '(root)'}`, {
-      details: { issue: issue?.message },
-    });
-  }
-  return parsed.data;
-}
-
-function writeResultOf(entry: z.output<typeof WriteEntry>): CrmWriteResult {
-  const isSuccess = entry.status === 'success';
-  const details = entry.details;
-  const id =
-    isSuccess && details && typeof details === 'object' && typeof (details as { id?: unknown }).id === 'string'
-      ? (details as { id: string }).id
-      : null;
-  return { status: isSuccess ? 'success' : 'error', code: entry.code, id, message: entry.message ?? '', details };
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined || text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function messageOf(error: unknown): string {

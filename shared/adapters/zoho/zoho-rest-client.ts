@@ -10,6 +10,19 @@ import type {
   RecordPage,
   ZohoRecord,
 } from '../../ports/crm-client.ts';
+import {
+  InfoSchema,
+  MAX_DISCRETE_PAGE,
+  MAX_WRITE_BATCH,
+  PER_PAGE,
+  parseEnvelope,
+  parseJson,
+  RecordSchema,
+  RecordsEnvelope,
+  WriteEnvelope,
+  writeResultOf,
+  ZohoError,
+} from './zoho-envelopes.ts';
 import type { ZohoTokenSource } from './zoho-oauth.ts';
 
 export interface ZohoRestClientOptions {
@@ -36,18 +49,7 @@ export interface TokenRecordPage extends RecordPage {
 }
 
 /** Zoho serves at most 10 numbered pages of 200; past them only `page_token` works. */
-export const MAX_DISCRETE_PAGE = 10;
-const PER_PAGE = 200;
-const MAX_WRITE_BATCH = 100;
 
-const RecordSchema = z.looseObject({ id: z.string().min(1) });
-const InfoSchema = z
-  .looseObject({
-    more_records: z.boolean().optional(),
-    next_page_token: z.string().nullish(),
-  })
-  .optional();
-const RecordsEnvelope = z.looseObject({ data: z.array(RecordSchema), info: InfoSchema });
 const UserRef = z.looseObject({ id: z.string().min(1), name: z.string().nullish() });
 const DeletedEnvelope = z.looseObject({
   data: z.array(
@@ -60,19 +62,6 @@ const DeletedEnvelope = z.looseObject({
   info: InfoSchema,
 });
 const UsersEnvelope = z.looseObject({ users: z.array(RecordSchema), info: InfoSchema });
-const WriteEntry = z.looseObject({
-  code: z.string(),
-  status: z.string(),
-  message: z.string().optional(),
-  details: z.unknown().optional(),
-});
-const WriteEnvelope = z.looseObject({ data: z.array(WriteEntry) });
-const ZohoError = z.looseObject({
-  code: z.string(),
-  message: z.string().optional(),
-  details: z.unknown().optional(),
-  status: z.string().optional(),
-});
 
 type Params = Record<string, string | number | undefined>;
 
@@ -359,41 +348,11 @@ function modifiedSinceHeader(since: Date | undefined): Record<string, string> {
   return { 'if-modified-since': `${since.toISOString().slice(0, 19)}+00:00` };
 }
 
-function parseEnvelope<S extends z.ZodType>(schema: S, body: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CrmRequestError(`Zoho ${what}: unexpected response shape at ${issue?.path.join('.') || '(root)'}`, {
-      details: { issue: issue?.message },
-    });
-  }
-  return parsed.data;
-}
-
-function writeResultOf(entry: z.output<typeof WriteEntry>): CrmWriteResult {
-  const isSuccess = entry.status === 'success';
-  const details = entry.details;
-  const id =
-    isSuccess && details && typeof details === 'object' && typeof (details as { id?: unknown }).id === 'string'
-      ? (details as { id: string }).id
-      : null;
-  return { status: isSuccess ? 'success' : 'error', code: entry.code, id, message: entry.message ?? '', details };
-}
-
 /** What a CrmRequestError carries: the HTTP status and Zoho's own code, message and details. */
 function zohoDetails(status: number, body: unknown): Record<string, unknown> {
   const error = ZohoError.safeParse(body);
   if (!error.success) return { httpStatus: status };
   return { httpStatus: status, code: error.data.code, message: error.data.message, details: error.data.details };
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function messageOf(error: unknown): string {
