@@ -21,6 +21,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { listen } from './http-listen.ts';
+import { recordsIn, writeCost } from './sandbox-limits.ts';
 import {
   canonicalModule,
   coql,
@@ -61,6 +62,23 @@ const MCP_PATH = /^\/mcp\/([^/]+)\/message\/?$/;
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
+/**
+ * How the sandbox meters tool calls: the same credits, concurrency and faults as its REST calls, since
+ * Zoho's MCP server spends the connected user's API limits. Absent, tool calls are not metered.
+ */
+export interface SandboxMcpGate {
+  /** Lets a call costing `credits` through, or throws Zoho's error; resolves to the function that ends it. */
+  admit(credits: number): Promise<() => void>;
+  /** `X-API-CREDITS-REMAINING` as it stands, or undefined while it is not sent. */
+  creditsHeader(): string | undefined;
+}
+
+/** The gate as one request's tools use it: `answered` puts the credits header on that request's response. */
+interface ToolGate {
+  admit(credits: number): Promise<() => void>;
+  answered(): void;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // HTTP
 
@@ -92,6 +110,7 @@ export async function handleSandboxMcp(
   req: IncomingMessage,
   res: ServerResponse,
   body: unknown,
+  gate?: SandboxMcpGate,
 ): Promise<void> {
   if (req.method !== 'POST') {
     jsonRpcError(res, 405, -32000, 'Method not allowed: this MCP endpoint is stateless and takes POST only', {
@@ -99,7 +118,14 @@ export async function handleSandboxMcp(
     });
     return;
   }
-  const server = sandboxMcpServer(ops);
+  const toolGate: ToolGate | undefined = gate && {
+    admit: (credits) => gate.admit(credits),
+    answered: () => {
+      const remaining = gate.creditsHeader();
+      if (remaining !== undefined && !res.headersSent) res.setHeader('x-api-credits-remaining', remaining);
+    },
+  };
+  const server = sandboxMcpServer(ops, toolGate);
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   res.on('close', () => {
     void transport.close();
@@ -115,7 +141,7 @@ export async function handleSandboxMcp(
  * errors that say nothing about the org. A failure before the answer started is a JSON-RPC 500.
  */
 export async function serveSandboxMcp(
-  options: { ops: SandboxOperations; key: string },
+  options: { ops: SandboxOperations; key: string; gate?: SandboxMcpGate },
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -128,7 +154,7 @@ export async function serveSandboxMcp(
 }
 
 async function routeSandboxMcp(
-  options: { ops: SandboxOperations; key: string },
+  options: { ops: SandboxOperations; key: string; gate?: SandboxMcpGate },
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -152,7 +178,7 @@ async function routeSandboxMcp(
       return;
     }
   }
-  await handleSandboxMcp(options.ops, req, res, body);
+  await handleSandboxMcp(options.ops, req, res, body, options.gate);
 }
 
 /** Starts the MCP endpoint on its own `node:http` server (127.0.0.1 and a free port by default). */
@@ -221,7 +247,8 @@ const WriteBody = z.looseObject({ data: z.array(z.unknown()).optional(), trigger
 
 const EMPTY = { data: [], info: { count: 0, more_records: false } };
 
-function sandboxMcpServer(ops: SandboxOperations): McpServer {
+function sandboxMcpServer(ops: SandboxOperations, gate: ToolGate | undefined): McpServer {
+  const answer = (run: () => Reply | Promise<Reply>, credits = 1) => answerMetered(gate, credits, run);
   const server = new McpServer({ name: 'zoho-crm-sandbox', version: '0.1.0' });
 
   server.registerTool(
@@ -311,7 +338,8 @@ function sandboxMcpServer(ops: SandboxOperations): McpServer {
       description: 'POST /crm/v8/{module}: inserts up to 100 records; one result per record in data[].',
       inputSchema: { path_variables: z.object({ module: Module }), body: WriteBody },
     },
-    ({ path_variables, body }) => answer(() => createRecords(ops, canonicalModule(path_variables.module), body)),
+    ({ path_variables, body }) =>
+      answer(() => createRecords(ops, canonicalModule(path_variables.module), body), writeCost(recordsIn(body))),
   );
 
   server.registerTool(
@@ -321,7 +349,8 @@ function sandboxMcpServer(ops: SandboxOperations): McpServer {
       inputSchema: { path_variables: z.object({ module: Module }), body: WriteBody },
       annotations: { idempotentHint: true },
     },
-    ({ path_variables, body }) => answer(() => updateRecords(ops, canonicalModule(path_variables.module), body, {})),
+    ({ path_variables, body }) =>
+      answer(() => updateRecords(ops, canonicalModule(path_variables.module), body, {}), writeCost(recordsIn(body))),
   );
 
   server.registerTool(
@@ -341,18 +370,28 @@ function sandboxMcpServer(ops: SandboxOperations): McpServer {
  * Runs an operation and wraps its reply (or Zoho's error for what it throws) as a tool result. A reply
  * without a body (REST's 204) becomes EMPTY, since a tool result has to carry something.
  */
-async function answer(run: () => Reply | Promise<Reply>): Promise<CallToolResult> {
+async function answerMetered(
+  gate: ToolGate | undefined,
+  credits: number,
+  run: () => Reply | Promise<Reply>,
+): Promise<CallToolResult> {
   let body: Record<string, unknown>;
   let isError = false;
   try {
-    const reply = await run();
-    body = (reply.body ?? EMPTY) as Record<string, unknown>;
+    const release = gate ? await gate.admit(credits) : undefined;
+    try {
+      const reply = await run();
+      body = (reply.body ?? EMPTY) as Record<string, unknown>;
+    } finally {
+      release?.();
+    }
   } catch (error) {
     const failure =
       error instanceof SandboxZohoError ? error : new SandboxZohoError(500, 'INTERNAL_ERROR', 'Internal Server Error');
     body = failure.toJSON();
     isError = true;
   }
+  gate?.answered();
   return {
     content: [{ type: 'text', text: JSON.stringify(body) }],
     structuredContent: body,

@@ -9,6 +9,13 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen } from './http-listen.ts';
+import {
+  DEFAULT_SANDBOX_ADMIN_SECRET,
+  parseFaultChange,
+  SANDBOX_ADMIN_HEADER,
+  SandboxFaults,
+} from './sandbox-faults.ts';
+import { recordsIn, SandboxLimits, type SandboxLimitsOptions, tooManyRequests, writeCost } from './sandbox-limits.ts';
 import { DEFAULT_SANDBOX_MCP_KEY, sandboxMcpUrl, serveSandboxMcp } from './sandbox-mcp.ts';
 import { SandboxNotifications } from './sandbox-notifications.ts';
 import {
@@ -66,6 +73,14 @@ export interface SandboxServerOptions {
   notificationRetryDelaysMs?: readonly number[];
   /** The secret in the MCP endpoint's path `/mcp/<key>/message` (default DEFAULT_SANDBOX_MCP_KEY). */
   mcpKey?: string;
+  /** The org's edition and API limits (default: enterprise, as many users as the org has). */
+  limits?: SandboxLimitsOptions;
+  /** The secret admin calls carry in `x-sandbox-admin` (default DEFAULT_SANDBOX_ADMIN_SECRET). */
+  adminSecret?: string;
+  /** Seeds the generator that picks which calls an injected error rate fails (default 1). */
+  faultSeed?: number;
+  /** Replaces that generator outright. */
+  faultRandom?: () => number;
 }
 
 export interface SandboxServer {
@@ -76,6 +91,10 @@ export interface SandboxServer {
   mcpUrl: string;
   /** Watch channels and their callbacks; `await notifications.idle()` before checking what a receiver got. */
   notifications: SandboxNotifications;
+  /** Credits and concurrency, for tests that check what was charged. */
+  limits: SandboxLimits;
+  /** The injected faults; the same object `PUT /sandbox/admin/faults` changes. */
+  faults: SandboxFaults;
   close(): Promise<void>;
 }
 
@@ -96,6 +115,13 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   } = options;
   const credentials = { ...DEFAULT_SANDBOX_CREDENTIALS, ...options.credentials };
   const tokens = new Map<string, number>();
+  const limits = new SandboxLimits({ users: Math.max(1, store.users().length), ...options.limits }, () => store.now());
+  const faults = new SandboxFaults({
+    ...(options.faultSeed !== undefined ? { seed: options.faultSeed } : {}),
+    ...(options.faultRandom ? { random: options.faultRandom } : {}),
+    // Revoking is what expiry looks like to a client: INVALID_TOKEN until it refreshes.
+    expireTokens: () => tokens.clear(),
+  });
   let origin = '';
   const notifications = await SandboxNotifications.open({
     store,
@@ -115,9 +141,29 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     }),
     origin: () => origin,
     notifications,
+    limits,
+    faults,
+    adminSecret: options.adminSecret ?? DEFAULT_SANDBOX_ADMIN_SECRET,
   };
   const server = createServer((req, res) => {
-    const served = isMcpPath(req) ? serveSandboxMcp({ ops: api.ops, key: mcpKey }, req, res) : handle(api, req, res);
+    let served: Promise<void>;
+    if (!isMcpPath(req)) served = handle(api, req, res);
+    else if (faults.current().mcpOutage) served = outage(res);
+    else {
+      served = serveSandboxMcp(
+        {
+          ops: api.ops,
+          key: mcpKey,
+          // Zoho's MCP server calls the API as the user who connected it, so it shares that user's limits.
+          gate: {
+            admit: (credits) => admit(api, SANDBOX_USER, credits),
+            creditsHeader: () => limits.remainingHeader(),
+          },
+        },
+        req,
+        res,
+      );
+    }
     served.catch((error: unknown) => {
       // Only reachable if writing the response itself failed; there is nobody left to tell.
       res.destroy(error instanceof Error ? error : undefined);
@@ -130,6 +176,8 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     mcpUrl: sandboxMcpUrl(origin, mcpKey),
     port: listening.port,
     notifications,
+    limits,
+    faults,
     close: async () => {
       await listening.close();
       await notifications.close();
@@ -145,6 +193,44 @@ interface Api {
   ops: SandboxOperations;
   origin: () => string;
   notifications: SandboxNotifications;
+  limits: SandboxLimits;
+  faults: SandboxFaults;
+  adminSecret: string;
+}
+
+/**
+ * The sandbox has one set of OAuth credentials, hence one connected user; every token and the MCP key
+ * act as that user, so they share one concurrency limit, as calls of one Zoho user would.
+ */
+const SANDBOX_USER = 'sandbox-user';
+
+/**
+ * Lets one CRM call through the limits and faults, in Zoho's order: a rate-limit storm or a full set of
+ * concurrent calls refuses it before it is charged; then its credits are spent; then the injected latency
+ * (holding the slot, as a slow call does) and error rate apply. Gives back the function that frees the slot.
+ */
+async function admit(api: Api, user: string, credits: number): Promise<() => void> {
+  if (api.faults.current().rateLimitStorm) throw tooManyRequests();
+  const release = api.limits.enter(user);
+  try {
+    api.limits.charge(credits);
+    await api.faults.disturb();
+    return release;
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function outage(res: ServerResponse): Promise<void> {
+  const json = JSON.stringify({
+    code: 'SERVICE_UNAVAILABLE',
+    details: {},
+    message: 'Service Unavailable',
+    status: 'error',
+  });
+  res.writeHead(503, { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(json) });
+  res.end(json);
 }
 
 /** `/mcp` and below belong to the MCP endpoint, which answers in JSON-RPC rather than Zoho's REST JSON. */
@@ -162,16 +248,25 @@ async function handle(api: Api, req: IncomingMessage, res: ServerResponse): Prom
       error instanceof SandboxZohoError ? error : new SandboxZohoError(500, 'INTERNAL_ERROR', 'Internal Server Error');
     reply = { status: failure.status, body: failure.toJSON() };
   }
+  // Every CRM answer, errors included, tells the client how many credits are left once half are gone.
+  const remaining = isCrmPath(req) ? api.limits.remainingHeader() : undefined;
+  const creditHeaders = remaining === undefined ? {} : { 'x-api-credits-remaining': remaining };
   if (reply.body === undefined) {
-    res.writeHead(reply.status).end();
+    res.writeHead(reply.status, creditHeaders).end();
     return;
   }
   const json = JSON.stringify(reply.body);
   res.writeHead(reply.status, {
     'content-type': 'application/json;charset=UTF-8',
     'content-length': Buffer.byteLength(json),
+    ...creditHeaders,
   });
   res.end(json);
+}
+
+function isCrmPath(req: IncomingMessage): boolean {
+  const pathname = new URL(req.url ?? '/', 'http://sandbox.invalid').pathname;
+  return pathname === '/crm' || pathname.startsWith('/crm/');
 }
 
 async function route(api: Api, req: IncomingMessage): Promise<Reply> {
@@ -181,17 +276,56 @@ async function route(api: Api, req: IncomingMessage): Promise<Reply> {
     if (method !== 'GET') throw invalidMethod();
     return { status: 200, body: { ok: true } };
   }
+  if (url.pathname === '/sandbox/admin/faults') return adminFaults(api, req, method);
   if (url.pathname === '/oauth/v2/token') {
     if (method !== 'POST') throw invalidMethod();
     return issueToken(api, url, req);
   }
   if (url.pathname === '/crm' || url.pathname.startsWith('/crm/')) {
+    if (api.faults.current().restOutage) throw new SandboxZohoError(503, 'SERVICE_UNAVAILABLE', 'Service Unavailable');
     authenticate(api, req);
     if (!url.pathname.startsWith('/crm/v8/')) throw invalidUrl();
     const segments = url.pathname.slice('/crm/v8/'.length).split('/').filter(Boolean).map(decodeURIComponent);
-    return crm(api, req, method, segments, url.searchParams);
+    // Bodies are read before the call is admitted, because a write is charged by how many records it carries.
+    const body = method === 'POST' || method === 'PUT' || method === 'PATCH' ? await readBody(req) : undefined;
+    const release = await admit(api, SANDBOX_USER, costOf(method, segments, body));
+    try {
+      return await crm(api, body, method, segments, url.searchParams, req.headers);
+    } finally {
+      release();
+    }
   }
   throw invalidUrl();
+}
+
+/** What a REST call costs: writes per 10 records, anything else 1 (reference §4). */
+function costOf(method: string, segments: readonly string[], body: Buffer | undefined): number {
+  const [first, second, third] = segments;
+  const write =
+    first !== undefined &&
+    !['actions', 'users', 'coql', 'settings'].includes(first) &&
+    ((second === undefined && (method === 'POST' || method === 'PUT')) ||
+      (second === 'upsert' && method === 'POST') ||
+      (third === 'Notes' && method === 'POST'));
+  if (!write || body === undefined) return 1;
+  try {
+    return writeCost(recordsIn(JSON.parse(body.toString('utf8'))));
+  } catch {
+    return 1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Admin
+
+async function adminFaults(api: Api, req: IncomingMessage, method: string): Promise<Reply> {
+  const given = req.headers[SANDBOX_ADMIN_HEADER];
+  if (given !== api.adminSecret) {
+    throw new SandboxZohoError(401, 'AUTHENTICATION_FAILURE', `admin calls need the ${SANDBOX_ADMIN_HEADER} header`);
+  }
+  if (method === 'GET') return { status: 200, body: api.faults.current() };
+  if (method !== 'PUT') throw invalidMethod();
+  return { status: 200, body: api.faults.apply(parseFaultChange(parseJsonBody(await readBody(req)))) };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -257,16 +391,18 @@ function authenticate(api: Api, req: IncomingMessage): void {
 
 async function crm(
   api: Api,
-  req: IncomingMessage,
+  raw: Buffer | undefined,
   method: string,
   segments: string[],
   query: URLSearchParams,
+  headers: IncomingMessage['headers'],
 ): Promise<Reply> {
   const [first, second, third, ...rest] = segments;
   const { ops } = api;
+  const readJson = async () => parseJsonBody(raw ?? Buffer.alloc(0));
   if (first === undefined || rest.length > 0) throw invalidUrl();
   if (first === 'actions' && second === 'watch' && third === undefined) {
-    const body = method === 'GET' || method === 'DELETE' ? undefined : await readJson(req);
+    const body = method === 'GET' || method === 'DELETE' ? undefined : await readJson();
     return api.notifications.handle(method, query, body);
   }
   if (first === 'users') {
@@ -277,7 +413,7 @@ async function crm(
   if (first === 'coql') {
     if (second !== undefined) throw invalidUrl();
     if (method !== 'POST') throw invalidMethod();
-    return coql(ops, await readJson(req));
+    return coql(ops, await readJson());
   }
   if (first === 'settings') {
     if (method !== 'GET') throw invalidMethod();
@@ -285,9 +421,9 @@ async function crm(
   }
   const module = canonicalModule(first);
   if (second === undefined) {
-    if (method === 'GET') return listRecords(ops, module, ops.store.list(module), query, req.headers);
-    if (method === 'POST') return createRecords(ops, module, await readJson(req));
-    if (method === 'PUT') return updateRecords(ops, module, await readJson(req), req.headers);
+    if (method === 'GET') return listRecords(ops, module, ops.store.list(module), query, headers);
+    if (method === 'POST') return createRecords(ops, module, await readJson());
+    if (method === 'PUT') return updateRecords(ops, module, await readJson(), headers);
     if (method === 'DELETE') return deleteRecords(ops, module, query);
     throw invalidMethod();
   }
@@ -297,28 +433,28 @@ async function crm(
   }
   if (second === 'upsert' && third === undefined) {
     if (method !== 'POST') throw invalidMethod();
-    return upsertRecords(ops, module, await readJson(req), req.headers);
+    return upsertRecords(ops, module, await readJson(), headers);
   }
   if (second === 'deleted' && third === undefined) {
     if (method !== 'GET') throw invalidMethod();
-    return listDeleted(ops, module, query, req.headers);
+    return listDeleted(ops, module, query, headers);
   }
   if (second === 'actions' && third === 'count') {
     if (method !== 'GET') throw invalidMethod();
     return countRecords(ops, module, query);
   }
   if (third === undefined) {
-    if (method === 'PUT') return updateRecords(ops, module, await readJson(req), req.headers, second);
+    if (method === 'PUT') return updateRecords(ops, module, await readJson(), headers, second);
     if (method === 'DELETE') return deleteRecords(ops, module, query, second);
     if (method !== 'GET') throw invalidMethod();
     return getRecord(ops, module, second, query);
   }
   relatedList(module, third);
   if (method === 'POST' && third === 'Notes') {
-    return createRecords(ops, 'Notes', await readJson(req), { id: second, module: { api_name: module } });
+    return createRecords(ops, 'Notes', await readJson(), { id: second, module: { api_name: module } });
   }
   if (method !== 'GET') throw invalidMethod();
-  return listRelatedRecords(ops, module, second, third, query, req.headers);
+  return listRelatedRecords(ops, module, second, third, query, headers);
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -332,8 +468,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const body = await readBody(req);
+function parseJsonBody(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
