@@ -4,6 +4,7 @@ import { NotFoundError } from '../errors.ts';
 import type { ApprovalRepository } from '../ports/approvals.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { BaselineRepository } from '../ports/baselines.ts';
+import type { Clock } from '../ports/clock.ts';
 import type { CrmCopyReader } from '../ports/crm-copy.ts';
 import type { RecommendationRepository } from '../ports/recommendations.ts';
 import type { RunRepository } from '../ports/runs.ts';
@@ -11,12 +12,21 @@ import { loadAccountSnapshot } from './account-snapshot.ts';
 import { payloadHashOf } from './payload-hash.ts';
 
 export interface RequestApprovalDeps {
+  clock: Clock;
   copy: CrmCopyReader;
   baselines: BaselineRepository;
   runs: RunRepository;
   recommendations: RecommendationRepository;
   approvals: ApprovalRepository;
   audit: AuditLog;
+}
+
+/**
+ * A recommendation's expiry is measured from the analysis instant (`--as-of` may be in the past); a
+ * person gets the same window from the moment they are asked, so an approval is never born expired.
+ */
+export function approvalExpiry(recommendationExpiresAt: Date, analysisAsOf: Date, requestedAt: Date): Date {
+  return new Date(requestedAt.getTime() + Math.max(0, recommendationExpiresAt.getTime() - analysisAsOf.getTime()));
 }
 
 /** 128 random bits, URL-safe: the only thing an approval link carries. */
@@ -34,6 +44,8 @@ export async function requestApproval(
 ) {
   const recommendation = await deps.recommendations.get(input.recommendationId);
   if (!recommendation) throw new NotFoundError('Recommendation', input.recommendationId);
+  const run = await deps.runs.get(input.runId);
+  if (!run) throw new NotFoundError('Run', input.runId);
   const snapshot = await loadAccountSnapshot(deps, recommendation.accountId);
   const payload = crmWriteFor(recommendation, snapshot, idempotencyKeyOf(recommendation.id));
   const approval = await deps.approvals.create({
@@ -43,7 +55,7 @@ export async function requestApproval(
     taskToken: input.taskToken,
     payload,
     payloadHash: payloadHashOf(payload),
-    expiresAt: recommendation.expiresAt,
+    expiresAt: approvalExpiry(recommendation.expiresAt, run.asOf, deps.clock.now()),
   });
   await deps.runs.setStatus(input.runId, 'AWAITING_APPROVAL');
   await deps.audit.record({

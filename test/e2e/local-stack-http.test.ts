@@ -41,7 +41,7 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
       SERGAS_DEMO_ACCOUNTS: '20',
       SERGAS_USER: 'lee',
     };
-    server = sergasServer(['start', '--json', '--as-of', '2026-11-24T00:00:00Z'], env);
+    server = sergasServer(['start', '--json'], env);
     report = (await server.ready) as StartReport;
     base = report.dashboard_url.replace(/\/$/, '');
   }, 180_000);

@@ -217,3 +217,12 @@ describe('the audit trail of a decision', () => {
     expect(reason).toContain('[PHONE]');
   });
 });
+
+describe('the expiry of an approval', () => {
+  it('gives the person the recommendation’s window from the moment they are asked', async () => {
+    const { approvalExpiry } = await import('../../../shared/use-cases/request-approval.ts');
+    const asOf = new Date('2026-01-01T00:00:00Z');
+    const expiresAt = new Date('2026-01-02T00:00:00Z');
+    expect(approvalExpiry(expiresAt, asOf, NOW)).toEqual(new Date(NOW.getTime() + 24 * 3600_000));
+  });
+});
