@@ -18,7 +18,7 @@ import {
 import type { CrmClient, CrmModule } from '../ports/crm-client.ts';
 import type { CrmCopyWriter, Synced } from '../ports/crm-copy.ts';
 import { ModuleCursors } from './sync/module-cursors.ts';
-import { syncStageHistory } from './sync/stage-history.ts';
+import { StageChanges, syncStageHistory } from './sync/stage-history.ts';
 import { type ModuleCounts, SyncRun } from './sync/sync-run.ts';
 
 export type { ModuleCounts } from './sync/sync-run.ts';
@@ -105,7 +105,7 @@ export async function syncFull(deps: SyncFullDeps, options: SyncFullOptions = {}
     accountOfDeal: (id) => dealAccount.get(id),
     accountOfContact: (id) => contactAccount.get(id),
   };
-  let observedStageChanges = 0;
+  const stages = new StageChanges();
 
   try {
     const users = await crm.listUsers();
@@ -123,20 +123,14 @@ export async function syncFull(deps: SyncFullDeps, options: SyncFullOptions = {}
     );
 
     const isOpen = options.isOpenStage ?? openStageTest(deps.rules ?? defaultDomainRules);
-    const needHistory: string[] = [];
     await cursors.list(crm, 'Deals', ZOHO_FIELDS.Deals, (records) =>
       run.page('Deals', records, toDeal, async (rows: Synced<Deal>[]) => {
         for (const { value } of rows) dealAccount.set(value.id, value.accountId);
-        const result = await copy.upsertDeals(rows, startedAt);
-        for (const change of result.stageChanges) {
-          if (change.from !== null) observedStageChanges += 1;
-          if (isOpen(change.to)) needHistory.push(change.dealId);
-        }
-        return result;
+        return stages.note(await copy.upsertDeals(rows, startedAt), isOpen);
       }),
     );
 
-    await syncStageHistory(deps, run, 'Stage_History', needHistory, options.historyConcurrency ?? 4);
+    await syncStageHistory(deps, run, 'Stage_History', stages.needHistory, options.historyConcurrency ?? 4);
 
     for (const module of ACTIVITY_MODULES) {
       await cursors.list(crm, module, ZOHO_FIELDS[module], (records) =>
@@ -168,14 +162,14 @@ export async function syncFull(deps: SyncFullDeps, options: SyncFullOptions = {}
     await copy.finishSyncRun(runId, {
       status: 'succeeded',
       finishedAt,
-      counts: { ...run.counts, observedStageChanges, invalid: run.issueCount },
+      counts: { ...run.counts, observedStageChanges: stages.observed, invalid: run.issueCount },
       apiCalls,
       error: null,
     });
     return {
       runId,
       counts: run.counts,
-      observedStageChanges,
+      observedStageChanges: stages.observed,
       issues: run.issues,
       apiCalls,
       startedAt,
@@ -186,7 +180,7 @@ export async function syncFull(deps: SyncFullDeps, options: SyncFullOptions = {}
       .finishSyncRun(runId, {
         status: 'failed',
         finishedAt: clock.now(),
-        counts: { ...run.counts, observedStageChanges },
+        counts: { ...run.counts, observedStageChanges: stages.observed },
         apiCalls: crm.apiCalls - apiCallsBefore,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       })

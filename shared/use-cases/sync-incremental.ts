@@ -16,7 +16,7 @@ import {
 import type { CrmClient, CrmModule, DeletedRecord, ZohoRecord } from '../ports/crm-client.ts';
 import type { CrmCopyReader, CrmCopyWriter, Synced } from '../ports/crm-copy.ts';
 import { ModuleCursors } from './sync/module-cursors.ts';
-import { syncStageHistory } from './sync/stage-history.ts';
+import { StageChanges, syncStageHistory } from './sync/stage-history.ts';
 import { type ModuleCounts, SyncRun } from './sync/sync-run.ts';
 import { openStageTest } from './sync-full.ts';
 
@@ -96,7 +96,7 @@ export async function syncIncremental(
   const deletionsChecked = typeof crm.deletedRecords === 'function';
   const links = new RunLinks(copy);
   const isOpen = openStageTest(deps.rules ?? defaultDomainRules);
-  let observedStageChanges = 0;
+  const stages = new StageChanges();
 
   const sync = async (module: CrmModule, onPage: (records: ZohoRecord[]) => Promise<void>) => {
     const cursor = await copy.readSyncCursor(module);
@@ -124,19 +124,13 @@ export async function syncIncremental(
         return copy.upsertContacts(rows, startedAt);
       }),
     );
-    const needHistory: string[] = [];
     await sync('Deals', (records) =>
       run.page('Deals', records, toDeal, async (rows: Synced<Deal>[]) => {
         for (const { value } of rows) links.deals.set(value.id, value.accountId);
-        const result = await copy.upsertDeals(rows, startedAt);
-        for (const change of result.stageChanges) {
-          if (change.from !== null) observedStageChanges += 1;
-          if (isOpen(change.to)) needHistory.push(change.dealId);
-        }
-        return result;
+        return stages.note(await copy.upsertDeals(rows, startedAt), isOpen);
       }),
     );
-    await syncStageHistory(deps, run, 'Stage_History', needHistory, options.historyConcurrency ?? 4);
+    await syncStageHistory(deps, run, 'Stage_History', stages.needHistory, options.historyConcurrency ?? 4);
     for (const module of ACTIVITY_MODULES) {
       await sync(module, async (records) => {
         const known = await links.forPage(records);
@@ -169,14 +163,14 @@ export async function syncIncremental(
     await copy.finishSyncRun(runId, {
       status: 'succeeded',
       finishedAt,
-      counts: { ...counts, observedStageChanges, invalid: run.issueCount, deletionsChecked },
+      counts: { ...counts, observedStageChanges: stages.observed, invalid: run.issueCount, deletionsChecked },
       apiCalls,
       error: null,
     });
     return {
       runId,
       counts,
-      observedStageChanges,
+      observedStageChanges: stages.observed,
       deletionsChecked,
       issues: run.issues,
       apiCalls,
@@ -188,7 +182,7 @@ export async function syncIncremental(
       .finishSyncRun(runId, {
         status: 'failed',
         finishedAt: clock.now(),
-        counts: { ...counts, observedStageChanges },
+        counts: { ...counts, observedStageChanges: stages.observed },
         apiCalls: crm.apiCalls - apiCallsBefore,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       })

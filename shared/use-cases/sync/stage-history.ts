@@ -1,7 +1,7 @@
 import { type StageEntry, toStageEntry, ZOHO_FIELDS } from '../../domain/zoho-mapping.ts';
 import { CrmRateLimitedError, isAppError } from '../../errors.ts';
 import type { CrmClient, ZohoRecord } from '../../ports/crm-client.ts';
-import type { CrmCopyWriter } from '../../ports/crm-copy.ts';
+import type { CrmCopyWriter, DealUpsertResult } from '../../ports/crm-copy.ts';
 import { forEachLimited } from './page-through.ts';
 import type { SyncRun } from './sync-run.ts';
 
@@ -45,4 +45,19 @@ export async function syncStageHistory<M extends string>(
     dealsDone += 1;
     run.progress(module, dealsDone);
   });
+}
+
+/** What the deals written so far revealed: stage changes we observed, and open deals whose Zoho history to fetch. */
+export class StageChanges {
+  observed = 0;
+  readonly needHistory: string[] = [];
+
+  /** Notes one page's upsert result and hands it back. */
+  note(result: DealUpsertResult, isOpen: (stage: string) => boolean): DealUpsertResult {
+    for (const change of result.stageChanges) {
+      if (change.from !== null) this.observed += 1;
+      if (isOpen(change.to)) this.needHistory.push(change.dealId);
+    }
+    return result;
+  }
 }
