@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { ZOHO_DATA_CENTRE_CODES, zohoEndpoints } from './zoho-data-centres.ts';
 
 const optionalUrl = z.url().optional();
 const port = z.coerce.number().int().min(0).max(65535);
@@ -24,6 +25,9 @@ export const ConfigSchema = z.object({
   DATABASE_SECRET_ARN: z.string().optional(),
   DATABASE_PROXY_ENDPOINT: z.string().optional(),
   REDIS_URL: optionalUrl,
+  /** The org's data centre; sets the accounts server and API domain unless those are given explicitly. */
+  ZOHO_DATA_CENTRE: z.enum(ZOHO_DATA_CENTRE_CODES).optional(),
+  ZOHO_ENVIRONMENT: z.enum(['production', 'sandbox', 'developer']).default('production'),
   ZOHO_ACCOUNTS_URL: optionalUrl,
   ZOHO_API_DOMAIN: optionalUrl,
   /** Zoho's hosted MCP endpoint for the org, key included; when set, CRM calls try it before REST. */
@@ -39,15 +43,20 @@ export const ConfigSchema = z.object({
 
 export type Env = z.output<typeof ConfigSchema>;
 
-const ZOHO_CREDENTIALS = ['ZOHO_ACCOUNTS_URL', 'ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN'] as const;
+const ZOHO_CREDENTIALS = ['ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN'] as const;
+const ZOHO_LOCATION = ['ZOHO_DATA_CENTRE', 'ZOHO_ACCOUNTS_URL'] as const;
 
 /** Zoho's credentials go together: a partial set would silently fall back to the sandbox. */
 function zohoCredentialProblems(env: Record<string, string | undefined>): string[] {
-  const given = ZOHO_CREDENTIALS.filter((key) => env[key] !== undefined);
-  if (given.length === 0 || given.length === ZOHO_CREDENTIALS.length || env.ZOHO_SECRET_ARN) return [];
-  return ZOHO_CREDENTIALS.filter((key) => env[key] === undefined).map(
+  const given = [...ZOHO_CREDENTIALS, ...ZOHO_LOCATION].filter((key) => env[key] !== undefined);
+  if (given.length === 0 || env.ZOHO_SECRET_ARN) return [];
+  const problems = ZOHO_CREDENTIALS.filter((key) => env[key] === undefined).map(
     (key) => `${key}: is required when ${given.join(', ')} is set`,
   );
+  if (!ZOHO_LOCATION.some((key) => env[key] !== undefined)) {
+    problems.push(`ZOHO_DATA_CENTRE: is required (or ZOHO_ACCOUNTS_URL) when ${given.join(', ')} is set`);
+  }
+  return problems;
 }
 
 export interface Config {
@@ -103,21 +112,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { kind: 'postgres', url: e.DATABASE_URL }
       : { kind: 'pglite', dataDir: resolve(home, 'pgdata') },
     cache: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' },
-    crm:
-      e.ZOHO_ACCOUNTS_URL && e.ZOHO_CLIENT_ID && e.ZOHO_CLIENT_SECRET && e.ZOHO_REFRESH_TOKEN
-        ? {
-            kind: 'zoho',
-            accountsUrl: e.ZOHO_ACCOUNTS_URL,
-            apiDomain: e.ZOHO_API_DOMAIN ?? null,
-            mcpUrl: e.ZOHO_MCP_URL ?? null,
-            clientId: e.ZOHO_CLIENT_ID,
-            clientSecret: e.ZOHO_CLIENT_SECRET,
-            refreshToken: e.ZOHO_REFRESH_TOKEN,
-          }
-        : { kind: 'sandbox', dataDir: resolve(home, 'sandbox') },
+    crm: zohoCrmConfig(e) ?? { kind: 'sandbox', dataDir: resolve(home, 'sandbox') },
     workflow: e.STATE_MACHINE_ARN
       ? { kind: 'step-functions', stateMachineArn: e.STATE_MACHINE_ARN }
       : { kind: 'local' },
     notificationToken: e.ZOHO_NOTIFICATION_TOKEN ?? null,
+  };
+}
+
+/** A real Zoho org when its credentials are set: the data centre's endpoints, each overridable. */
+function zohoCrmConfig(e: Env): Extract<Config['crm'], { kind: 'zoho' }> | null {
+  if (!e.ZOHO_CLIENT_ID || !e.ZOHO_CLIENT_SECRET || !e.ZOHO_REFRESH_TOKEN) return null;
+  const dc = e.ZOHO_DATA_CENTRE ? zohoEndpoints(e.ZOHO_DATA_CENTRE, e.ZOHO_ENVIRONMENT) : null;
+  const accountsUrl = e.ZOHO_ACCOUNTS_URL ?? dc?.accountsUrl;
+  if (!accountsUrl) return null;
+  return {
+    kind: 'zoho',
+    accountsUrl,
+    apiDomain: e.ZOHO_API_DOMAIN ?? dc?.apiDomain ?? null,
+    mcpUrl: e.ZOHO_MCP_URL ?? null,
+    clientId: e.ZOHO_CLIENT_ID,
+    clientSecret: e.ZOHO_CLIENT_SECRET,
+    refreshToken: e.ZOHO_REFRESH_TOKEN,
   };
 }

@@ -4,7 +4,8 @@ import { MemoryCache } from '../adapters/cache/memory-cache.ts';
 import { RedisCache } from '../adapters/cache/redis-cache.ts';
 import { migrate } from '../adapters/db/migrate.ts';
 import { PgDb } from '../adapters/db/pg-db.ts';
-import { loadConfig } from '../config/config.ts';
+import { type Config, loadConfig } from '../config/config.ts';
+import { ZOHO_DATA_CENTRE_CODES, type ZohoDataCentre, zohoEndpoints } from '../config/zoho-data-centres.ts';
 import { ConfigError } from '../errors.ts';
 import type { WorkflowEngine } from '../ports/workflow-engine.ts';
 import { assembleContainer, type Container } from './container.ts';
@@ -53,8 +54,8 @@ export async function awsContainer(env: Record<string, string | undefined> = pro
     db,
     cache: cache ?? new MemoryCache(),
     zoho: {
-      accountsUrl: zoho.accounts_url ?? 'https://accounts.zoho.com',
-      apiDomain: zoho.api_domain ?? null,
+      ...zohoLocation(zoho, config),
+      mcpUrl: zoho.mcp_url ?? (config.crm.kind === 'zoho' ? config.crm.mcpUrl : null),
       clientId: zoho.client_id ?? '',
       clientSecret: zoho.client_secret ?? '',
       refreshToken: zoho.refresh_token ?? '',
@@ -66,4 +67,27 @@ export async function awsContainer(env: Record<string, string | undefined> = pro
         : missingStateMachine,
     onClose: () => db.close(),
   });
+}
+
+/**
+ * Where the org lives: explicit URLs in the secret win, then its `data_centre` (with `environment`), then
+ * the function's ZOHO_DATA_CENTRE / ZOHO_ACCOUNTS_URL, else Zoho's US data centre.
+ */
+function zohoLocation(
+  secret: Record<string, string | undefined>,
+  config: Config,
+): { accountsUrl: string; apiDomain: string | null } {
+  const fromEnv = config.crm.kind === 'zoho' ? config.crm : null;
+  const dc = secret.data_centre as ZohoDataCentre | undefined;
+  if (dc !== undefined && !ZOHO_DATA_CENTRE_CODES.includes(dc)) {
+    throw new ConfigError([`ZOHO_SECRET_ARN: data_centre must be one of ${ZOHO_DATA_CENTRE_CODES.join(', ')}`]);
+  }
+  const environment =
+    secret.environment === 'sandbox' || secret.environment === 'developer' ? secret.environment : 'production';
+  const endpoints = dc ? zohoEndpoints(dc, environment) : null;
+  return {
+    accountsUrl:
+      secret.accounts_url ?? endpoints?.accountsUrl ?? fromEnv?.accountsUrl ?? zohoEndpoints('us').accountsUrl,
+    apiDomain: secret.api_domain ?? endpoints?.apiDomain ?? fromEnv?.apiDomain ?? null,
+  };
 }

@@ -28,6 +28,8 @@ export interface ZohoOAuthDeps {
   cache: Cache;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** How often a process waiting for another one's refresh looks for the new token (default 100 ms). */
+  lockPollMs?: number;
 }
 
 const TokenResponse = z.union([
@@ -65,7 +67,9 @@ export function tokenCacheTtl(expiresInSeconds: number): number {
 
 /**
  * Access tokens from Zoho's accounts server (`POST /oauth/v2/token`, grant_type=refresh_token), cached in
- * the Cache port under one key per client, refreshed at most once at a time within a process.
+ * the Cache port under one key per client. A refresh is single-flight within a process (one promise) and
+ * across processes (a lock key taken with SETNX): Zoho mints at most 10 tokens per refresh token per 10
+ * minutes and keeps 15 alive, so a fleet of Lambdas refreshing at once would lock itself out.
  */
 export class ZohoOAuth implements ZohoTokenSource {
   readonly #config: ZohoOAuthConfig;
@@ -73,6 +77,7 @@ export class ZohoOAuth implements ZohoTokenSource {
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
   readonly #key: string;
+  readonly #lockPollMs: number;
   #inflight: Promise<ZohoAccessToken> | null = null;
   #tokenRequests = 0;
 
@@ -82,6 +87,7 @@ export class ZohoOAuth implements ZohoTokenSource {
     this.#fetch = deps.fetch ?? fetch;
     this.#timeoutMs = deps.timeoutMs ?? 15_000;
     this.#key = zohoTokenCacheKey(config);
+    this.#lockPollMs = deps.lockPollMs ?? 100;
   }
 
   /** Token requests this instance sent to the accounts server. */
@@ -91,7 +97,7 @@ export class ZohoOAuth implements ZohoTokenSource {
 
   /** A valid token: the shared cached one, else a new one. */
   async accessToken(): Promise<ZohoAccessToken> {
-    return (await this.#cached()) ?? this.#singleFlight();
+    return (await this.#cached()) ?? this.#singleFlight(null);
   }
 
   /**
@@ -102,7 +108,7 @@ export class ZohoOAuth implements ZohoTokenSource {
     if (this.#inflight) return this.#inflight;
     const cached = await this.#cached();
     if (cached && cached.accessToken !== stale) return cached;
-    return this.#singleFlight();
+    return this.#singleFlight(stale);
   }
 
   async #cached(): Promise<ZohoAccessToken | null> {
@@ -116,11 +122,39 @@ export class ZohoOAuth implements ZohoTokenSource {
     }
   }
 
-  #singleFlight(): Promise<ZohoAccessToken> {
-    this.#inflight ??= this.#requestToken().finally(() => {
+  #singleFlight(stale: string | null): Promise<ZohoAccessToken> {
+    this.#inflight ??= this.#refreshAcrossProcesses(stale).finally(() => {
       this.#inflight = null;
     });
     return this.#inflight;
+  }
+
+  /**
+   * Whoever takes the lock asks Zoho; everyone else waits for the token it caches. The lock expires on its
+   * own (a crashed holder), after which the next waiter takes it. A token other than `stale` already in the
+   * cache when the lock is won means another process refreshed in between: no request is needed.
+   */
+  async #refreshAcrossProcesses(stale: string | null): Promise<ZohoAccessToken> {
+    const lockKey = `${this.#key}:refreshing`;
+    const lockTtlSeconds = Math.ceil(this.#timeoutMs / 1000) + 5;
+    const deadline = Date.now() + this.#timeoutMs * 2;
+    for (;;) {
+      if (await this.#cache.setIfAbsent(lockKey, String(process.pid), lockTtlSeconds)) {
+        try {
+          const cached = await this.#cached();
+          if (cached && cached.accessToken !== stale) return cached;
+          return await this.#requestToken();
+        } finally {
+          await this.#cache.delete(lockKey);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.#lockPollMs));
+      const cached = await this.#cached();
+      if (cached && cached.accessToken !== stale) return cached;
+      if (Date.now() > deadline) {
+        throw new RetryableUpstreamError('Timed out waiting for another process to refresh the Zoho access token');
+      }
+    }
   }
 
   async #requestToken(): Promise<ZohoAccessToken> {

@@ -191,4 +191,31 @@ describe('tokens shared through Redis', () => {
     await second!.client.listUsers();
     expect([first!.oauth.tokenRequests, second!.oauth.tokenRequests]).toEqual([1, 0]);
   });
+
+  function fiveProcesses() {
+    const prefix = `sergas-test:${randomBytes(4).toString('hex')}:`;
+    const processes = Array.from({ length: 5 }, () => RedisCache.connect(redisUrl, prefix));
+    caches.push(...processes);
+    return processes.map((cache) => sandbox.client({ cache, retries: 0 }));
+  }
+  const tokenRequestsOf = (clients: { oauth: ZohoOAuth }[]) =>
+    clients.reduce((sum, { oauth }) => sum + oauth.tokenRequests, 0);
+
+  it('mints one token between five processes that all start at once', async () => {
+    sandbox = await startSandbox(org);
+    const clients = fiveProcesses();
+    await Promise.all(clients.map(({ client }) => client.listUsers()));
+    expect(tokenRequestsOf(clients)).toBe(1);
+  });
+
+  it('refreshes once between five processes that all see the same token rejected', async () => {
+    sandbox = await startSandbox(org, { accessTokenTtlSeconds: 60 });
+    const clients = fiveProcesses();
+    await Promise.all(clients.map(({ client }) => client.listUsers()));
+    sandbox.advanceClock(61);
+    const account = org.Accounts[0]!;
+    const records = await Promise.all(clients.map(({ client }) => client.getRecord('Accounts', account.id)));
+    expect(records.map((record) => record?.id)).toEqual(Array(5).fill(account.id));
+    expect(tokenRequestsOf(clients)).toBe(2);
+  });
 });

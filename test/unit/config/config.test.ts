@@ -39,10 +39,44 @@ describe('the configuration', () => {
         details: expect.arrayContaining([
           expect.stringMatching(/^SERGAS_PORT:/),
           expect.stringMatching(/^DATABASE_URL:/),
-          expect.stringMatching(/^ZOHO_ACCOUNTS_URL: is required when ZOHO_CLIENT_ID is set/),
+          expect.stringMatching(/^ZOHO_DATA_CENTRE: is required \(or ZOHO_ACCOUNTS_URL\) when ZOHO_CLIENT_ID is set/),
           expect.stringMatching(/^ZOHO_REFRESH_TOKEN:/),
         ]),
       }),
+    );
+  });
+
+  it('takes the accounts server and API domain of the data centre it is given', () => {
+    const config = loadConfig({
+      ZOHO_DATA_CENTRE: 'au',
+      ZOHO_CLIENT_ID: '1000.ABC',
+      ZOHO_CLIENT_SECRET: 'secret',
+      ZOHO_REFRESH_TOKEN: '1000.refresh',
+    });
+    expect(config.crm).toMatchObject({
+      kind: 'zoho',
+      accountsUrl: 'https://accounts.zoho.com.au',
+      apiDomain: 'https://www.zohoapis.com.au',
+    });
+  });
+
+  it("points a Zoho sandbox org at its data centre's sandbox API domain", () => {
+    const config = loadConfig({
+      ZOHO_DATA_CENTRE: 'ca',
+      ZOHO_ENVIRONMENT: 'sandbox',
+      ZOHO_CLIENT_ID: '1000.ABC',
+      ZOHO_CLIENT_SECRET: 'secret',
+      ZOHO_REFRESH_TOKEN: '1000.refresh',
+    });
+    expect(config.crm).toMatchObject({
+      accountsUrl: 'https://accounts.zohocloud.ca',
+      apiDomain: 'https://sandbox.zohoapis.ca',
+    });
+  });
+
+  it('refuses a data centre Zoho does not have, naming the ones it does', () => {
+    expect(() => loadConfig({ ZOHO_DATA_CENTRE: 'uk' })).toThrowError(
+      expect.objectContaining({ details: expect.arrayContaining([expect.stringMatching(/^ZOHO_DATA_CENTRE:.*"eu"/)]) }),
     );
   });
 });
