@@ -48,7 +48,7 @@ export interface FunctionSpec {
   /** Applied only where the stage allows reserved concurrency (see StageSettings.reserveConcurrency). */
   readonly reservedConcurrency?: number;
   /** Invoked by EventBridge Scheduler. */
-  readonly schedule?: 'daily-full-sync' | 'hourly-incremental-sync';
+  readonly schedule?: 'daily-full-sync' | 'hourly-incremental-sync' | 'notification-channel-check';
 }
 
 // API Gateway gives up after 29 s, so an API function that runs longer only burns money.
@@ -213,6 +213,14 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMiB: 1024,
     timeoutSeconds: 900,
     reservedConcurrency: 1,
+  },
+  {
+    id: 'notification-channel',
+    entry: 'functions/sync/notification-channel.ts',
+    // The container opens the database on every cold start; the channel check itself only talks to Zoho.
+    binds: ['database', 'redis', 'zoho'],
+    schedule: 'notification-channel-check',
+    timeoutSeconds: 60,
   },
 ];
 

@@ -1,4 +1,8 @@
 import type { Container } from '../shared/runtime/container.ts';
+import {
+  type KeepNotificationChannelInput,
+  keepNotificationChannel,
+} from '../shared/use-cases/keep-notification-channel.ts';
 import { syncFull } from '../shared/use-cases/sync-full.ts';
 import { syncIncremental } from '../shared/use-cases/sync-incremental.ts';
 
@@ -22,10 +26,14 @@ export function msUntilNext(hour: number, now: Date, timeZone: string): number {
 }
 
 /**
- * What EventBridge Scheduler does on AWS: the daily full sync at 02:00 (the tenant's time zone), and
- * the hourly incremental sync (what changed and what was deleted since each module's cursor).
+ * What EventBridge Scheduler does on AWS: the daily full sync at 02:00 (the tenant's time zone), the
+ * hourly incremental sync (what changed and what was deleted since each module's cursor), and, when there
+ * is a notification channel, an hourly check that renews it before Zoho lets it lapse.
  */
-export function startLocalScheduler(deps: Container, options: { timeZone: string }) {
+export function startLocalScheduler(
+  deps: Container,
+  options: { timeZone: string; channel?: KeepNotificationChannelInput | null },
+) {
   let stopped = false;
   const timers: NodeJS.Timeout[] = [];
   const run = async (label: string, kind: 'full' | 'incremental') => {
@@ -51,6 +59,18 @@ export function startLocalScheduler(deps: Container, options: { timeZone: string
   };
   daily();
   timers.push(setInterval(() => void run('hourly incremental', 'incremental'), 3600_000));
+  const channel = options.channel;
+  if (channel) {
+    const keep = async () => {
+      try {
+        const kept = await keepNotificationChannel(deps, channel);
+        if (kept.action !== 'unchanged') process.stderr.write(`scheduler: notification channel ${kept.action}\n`);
+      } catch (error) {
+        process.stderr.write(`scheduler: notification channel check failed: ${(error as Error).message}\n`);
+      }
+    };
+    timers.push(setInterval(() => void keep(), 3600_000));
+  }
   return {
     stop() {
       stopped = true;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -93,6 +94,23 @@ async function lockHome(home: string): Promise<() => Promise<void>> {
   throw new HomeInUseError(home, 0);
 }
 
+/**
+ * The token the sandbox's notification channel echoes to our webhook: ZOHO_NOTIFICATION_TOKEN when set,
+ * else one generated on first start and kept (owner-only) in the home, so every local process agrees on it.
+ */
+export async function localNotificationToken(config: Config): Promise<string> {
+  if (config.notificationToken) return config.notificationToken;
+  const path = join(config.home, 'zoho-notification-token');
+  const token = randomBytes(24).toString('base64url');
+  try {
+    await writeFile(path, token, { flag: 'wx', mode: 0o600 });
+    return token;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return (await readFile(path, 'utf8')).trim();
+  }
+}
+
 /** Fills an empty sandbox with the demo org, so the product shows something real on first run. */
 export async function seedSandboxIfEmpty(store: SandboxStore, config: Config, asOf: Date): Promise<boolean> {
   if (store.list('Accounts').length > 0) return false;
@@ -170,7 +188,9 @@ export async function openLocalContainer(config: Config, options: OpenOptions = 
 
   let engine: LocalWorkflowEngine | null = null;
   const container = assembleContainer({
-    config,
+    // Against the sandbox the webhook always has a token; a real Zoho needs ZOHO_NOTIFICATION_TOKEN.
+    config:
+      config.crm.kind === 'sandbox' ? { ...config, notificationToken: await localNotificationToken(config) } : config,
     db,
     cache: openCache(config),
     zoho,

@@ -5,6 +5,7 @@ import { removeStackFile, runningStack, writeStackFile } from '../../local/local
 import { AppError } from '../../shared/errors.ts';
 import { listAccountSummaries } from '../../shared/use-cases/account-views.ts';
 import { analyzeAccounts } from '../../shared/use-cases/analyze-accounts.ts';
+import { keepNotificationChannel } from '../../shared/use-cases/keep-notification-channel.ts';
 import { syncFull } from '../../shared/use-cases/sync-full.ts';
 import { type CliContext, withContainer } from '../context.ts';
 import { info, printJson, progressBar } from '../output.ts';
@@ -45,6 +46,18 @@ export function startCommand(program: Command, context: CliContext): void {
           try {
             const recovered = (await deps.engine?.recover()) ?? [];
             if (recovered.length > 0) info(`resumed ${recovered.length} run(s) left unfinished`);
+
+            // Zoho must be able to reach the webhook: the sandbox always can, a real Zoho only a public URL.
+            const channel =
+              deps.config.notificationToken && (config.crm.kind === 'sandbox' || config.publicUrl)
+                ? { notifyUrl: `${publicUrl}/api/webhooks/zoho`, token: deps.config.notificationToken }
+                : null;
+            if (channel) {
+              const kept = await keepNotificationChannel(deps, channel);
+              info(`notification channel ${kept.channelId} ${kept.action}, live until ${kept.expiresAt.toISOString()}`);
+            } else {
+              info('no notification channel: set SERGAS_PUBLIC_URL and ZOHO_NOTIFICATION_TOKEN for real-time changes');
+            }
 
             const syncBar = progressBar('syncing', 9);
             const seen = new Set<string>();
@@ -94,7 +107,7 @@ export function startCommand(program: Command, context: CliContext): void {
                   `  dashboard       ${publicUrl}/\n  Zoho sandbox    ${deps.sandbox.url}\n\nPress Ctrl+C to stop.\n`,
               );
             }
-            const scheduler = startLocalScheduler(deps, { timeZone: config.timeZone });
+            const scheduler = startLocalScheduler(deps, { timeZone: config.timeZone, channel });
             await new Promise<void>((resolve) => {
               for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
             });

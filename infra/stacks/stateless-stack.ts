@@ -220,6 +220,12 @@ export class StatelessStack extends Stack {
         maxEventAge: Duration.minutes(45),
         description: 'Incremental Zoho → Postgres sync, hourly',
       },
+      // Zoho channels live a week and are renewed with a day left, so four checks a day leave ample retries.
+      'notification-channel-check': {
+        expression: scheduler.ScheduleExpression.rate(Duration.hours(6)),
+        maxEventAge: Duration.hours(1),
+        description: 'Keep the Zoho notification channel subscribed and renewed',
+      },
     } as const;
 
     for (const spec of specs) {

@@ -23,6 +23,8 @@ export interface ChannelStatus {
   modules: string[];
   /** The expiry Zoho applied, which is what to renew against (it may differ from the one asked for). */
   expiresAt: Date;
+  /** Where Zoho sends the callbacks; known when the channel was read back (`status`). */
+  notifyUrl?: string;
 }
 
 export interface NotificationChannels {
@@ -30,6 +32,8 @@ export interface NotificationChannels {
   subscribe(subscription: ChannelSubscription): Promise<ChannelStatus>;
   /** PATCH: moves an existing channel's expiry (and events, URL, token) without a gap in delivery. */
   renew(subscription: ChannelSubscription): Promise<ChannelStatus>;
+  /** GET: the channel as Zoho has it now, or null when Zoho has no such channel (never made, or lapsed). */
+  status(channelId: string): Promise<ChannelStatus | null>;
   /** DELETE: stops the channels' callbacks. */
   unsubscribe(channelIds: readonly string[]): Promise<void>;
 }

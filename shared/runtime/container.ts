@@ -13,6 +13,7 @@ import { SqlRunRepository } from '../adapters/db/sql-run-repository.ts';
 import { budgetedCrmClient, CreditBudget, type CrmPriority } from '../adapters/zoho/credit-budget.ts';
 import { TieredCrmClient, type TierStatus } from '../adapters/zoho/tiered-crm-client.ts';
 import { ZohoMcpClient } from '../adapters/zoho/zoho-mcp-client.ts';
+import { ZohoNotificationChannels } from '../adapters/zoho/zoho-notification-channels.ts';
 import { ZohoOAuth } from '../adapters/zoho/zoho-oauth.ts';
 import { ZohoRestClient } from '../adapters/zoho/zoho-rest-client.ts';
 import type { Config } from '../config/config.ts';
@@ -26,6 +27,7 @@ import type { CrmClient } from '../ports/crm-client.ts';
 import type { CrmCopy } from '../ports/crm-copy.ts';
 import type { CrmWriteLog } from '../ports/crm-writes.ts';
 import type { Db } from '../ports/db.ts';
+import type { NotificationChannels } from '../ports/notification-channels.ts';
 import type { RecommendationRepository } from '../ports/recommendations.ts';
 import type { RunRepository } from '../ports/runs.ts';
 import type { WorkflowEngine } from '../ports/workflow-engine.ts';
@@ -39,6 +41,8 @@ export interface Container {
   /** The CRM for work of a priority: background work (syncs) waits when credits run low; urgent work never does. */
   crmFor(priority: CrmPriority): CrmClient;
   crmTiers(): TierStatus[];
+  /** Zoho's watch channels, through which it calls our webhook on every change. */
+  channels: NotificationChannels;
   copy: CrmCopy;
   runs: RunRepository;
   recommendations: RecommendationRepository;
@@ -97,18 +101,15 @@ export function assembleContainer(parts: {
   // MCP first when there is an endpoint (the sandbox serves one), then REST, which has what MCP lacks
   // (users, the deletion log). The tiers' own GET retries are off: the tiered client retries with jitter
   // and fails over. Both spend the same org's credits, so both go through the budget.
+  const tokens = new ZohoOAuth(parts.zoho, { cache });
+  const apiDomain = parts.zoho.apiDomain ? { apiDomain: parts.zoho.apiDomain } : {};
   const mcp = parts.zoho.mcpUrl ? new ZohoMcpClient({ url: parts.zoho.mcpUrl, fetch: budget.wrap(fetch) }) : null;
   const crm = new TieredCrmClient({
     tiers: [
       ...(mcp ? [{ name: 'mcp', client: mcp }] : []),
       {
         name: 'rest',
-        client: new ZohoRestClient({
-          tokens: new ZohoOAuth(parts.zoho, { cache }),
-          retries: 0,
-          fetch: budget.wrap(fetch),
-          ...(parts.zoho.apiDomain ? { apiDomain: parts.zoho.apiDomain } : {}),
-        }),
+        client: new ZohoRestClient({ tokens, retries: 0, fetch: budget.wrap(fetch), ...apiDomain }),
       },
     ],
   });
@@ -119,6 +120,7 @@ export function assembleContainer(parts: {
     crm,
     crmFor: (priority: CrmPriority) => budgetedCrmClient(crm, budget, priority),
     crmTiers: () => crm.tierStatus(),
+    channels: new ZohoNotificationChannels({ tokens, fetch: budget.wrap(fetch), ...apiDomain }),
     copy: new SqlCrmCopy(db),
     runs: new SqlRunRepository(db),
     recommendations: new SqlRecommendationRepository(db),

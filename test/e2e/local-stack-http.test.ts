@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SANDBOX_CREDENTIALS } from '../../local/zoho-sandbox/sandbox-server.ts';
 import { sergas, sergasServer } from '../support/cli.ts';
 import { tempHome } from '../support/local-home.ts';
 
@@ -66,6 +67,34 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
     expect((risky as { accounts: { risk_level: string }[] }).accounts.every((a) => a.risk_level === 'critical')).toBe(
       true,
     );
+  });
+
+  it('hears of a change made in the CRM within seconds, through the notification channel it registered at start', async () => {
+    const grant = new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: DEFAULT_SANDBOX_CREDENTIALS.clientId,
+      client_secret: DEFAULT_SANDBOX_CREDENTIALS.clientSecret,
+      refresh_token: DEFAULT_SANDBOX_CREDENTIALS.refreshToken,
+    });
+    const token = await fetch(`${report.sandbox_url}/oauth/v2/token`, { method: 'POST', body: grant });
+    const { access_token } = (await token.json()) as { access_token: string };
+    const { accounts } = (await (await fetch(`${base}/api/v1/accounts`)).json()) as { accounts: { id: string }[] };
+    const renamed = { id: accounts[0]!.id, Account_Name: 'Renamed In Zoho Ltd' };
+    const update = await fetch(`${report.sandbox_url}/crm/v8/Accounts`, {
+      method: 'PUT',
+      headers: { authorization: `Zoho-oauthtoken ${access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: [renamed] }),
+    });
+    expect(update.status).toBe(200);
+    let name: string | undefined;
+    for (let attempt = 0; attempt < 50 && name !== renamed.Account_Name; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const listed = (await (await fetch(`${base}/api/v1/accounts`)).json()) as {
+        accounts: { id: string; name: string }[];
+      };
+      name = listed.accounts.find((account) => account.id === renamed.id)?.name;
+    }
+    expect(name).toBe(renamed.Account_Name);
   });
 
   it('answers bad input with a 4xx in the error shape', async () => {

@@ -26,6 +26,13 @@ const Entry = z.looseObject({
   details: z.looseObject({ events: z.array(EventRow).optional() }).optional(),
 });
 const WatchEnvelope = z.looseObject({ watch: z.array(Entry).min(1) });
+const ListedChannel = z.looseObject({
+  channel_id: z.coerce.string(),
+  events: z.array(z.string()),
+  notify_url: z.string(),
+  channel_expiry: z.string(),
+});
+const WatchList = z.looseObject({ watch: z.array(ListedChannel) });
 const FlatError = z.looseObject({ code: z.string(), message: z.string().optional() });
 
 /**
@@ -51,6 +58,23 @@ export class ZohoNotificationChannels implements NotificationChannels {
 
   renew(subscription: ChannelSubscription): Promise<ChannelStatus> {
     return this.#write('PATCH', subscription);
+  }
+
+  async status(channelId: string): Promise<ChannelStatus | null> {
+    const body = await this.#send('GET', `?channel_id=${encodeURIComponent(channelId)}`);
+    if (body === null) return null;
+    const listed = WatchList.safeParse(body);
+    if (!listed.success) throw new CrmRequestError(`Zoho GET ${WATCH_PATH}: unexpected response`);
+    const channel = listed.data.watch.find((entry) => entry.channel_id === channelId);
+    if (!channel) return null;
+    const expiresAt = new Date(channel.channel_expiry);
+    if (Number.isNaN(expiresAt.getTime())) return null;
+    return {
+      channelId,
+      modules: [...new Set(channel.events.map((event) => event.split('.')[0] ?? event))],
+      expiresAt,
+      notifyUrl: channel.notify_url,
+    };
   }
 
   async unsubscribe(channelIds: readonly string[]): Promise<void> {
@@ -97,7 +121,8 @@ export class ZohoNotificationChannels implements NotificationChannels {
     return entry;
   }
 
-  async #send(method: 'POST' | 'PATCH' | 'DELETE', query: string, payload?: unknown): Promise<unknown> {
+  /** The parsed body; null for a GET answered 204 (nothing listed). */
+  async #send(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', query: string, payload?: unknown): Promise<unknown> {
     const what = `Zoho ${method} ${WATCH_PATH}`;
     let token = await this.#tokens.accessToken();
     for (let refreshed = false; ; refreshed = true) {
@@ -120,6 +145,7 @@ export class ZohoNotificationChannels implements NotificationChannels {
       } catch (cause) {
         throw new RetryableUpstreamError(`${what} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
       }
+      if (method === 'GET' && response.status === 204) return null;
       const body = parseJson(text);
       const flat = FlatError.safeParse(body);
       if (response.status === 401 && flat.success && flat.data.code === 'INVALID_TOKEN' && !refreshed) {
@@ -131,6 +157,7 @@ export class ZohoNotificationChannels implements NotificationChannels {
       if (response.status >= 500) throw new RetryableUpstreamError(`${what} failed with HTTP ${response.status}`);
       // Per-channel errors come back as 400/207 in the `watch` envelope; #firstSuccess reports them.
       if (WatchEnvelope.safeParse(body).success) return body;
+      if (method === 'GET' && response.ok) return body;
       const code = flat.success ? flat.data.code : `HTTP_${response.status}`;
       throw new CrmRequestError(`${what} failed: ${code}`, { details: { status: response.status, code } });
     }

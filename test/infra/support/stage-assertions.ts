@@ -261,13 +261,18 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
   });
 
   describe('schedules', () => {
-    it('runs a full sync daily at 02:00 and an incremental sync hourly, each with retries and an encrypted DLQ', () => {
+    it('runs a full sync daily at 02:00, an incremental sync hourly and a channel check every 6 hours, each with retries and an encrypted DLQ', () => {
       const { stateless } = get();
       const schedules = resources(stateless, 'AWS::Scheduler::Schedule').map(([, s]) => s.Properties);
-      expect(schedules.map((s) => s.ScheduleExpression).sort()).toEqual(['cron(0 2 * * ? *)', 'cron(15 * * * ? *)']);
+      expect(schedules.map((s) => s.ScheduleExpression).sort()).toEqual([
+        'cron(0 2 * * ? *)',
+        'cron(15 * * * ? *)',
+        'rate(6 hours)',
+      ]);
       const queues = stateless.findResources('AWS::SQS::Queue') as Record<string, Resource>;
       for (const schedule of schedules) {
-        expect(schedule.ScheduleExpressionTimezone).toBe('UTC');
+        if (String(schedule.ScheduleExpression).startsWith('cron'))
+          expect(schedule.ScheduleExpressionTimezone).toBe('UTC');
         const target = schedule.Target as {
           RetryPolicy: { MaximumRetryAttempts: number };
           DeadLetterConfig: { Arn: unknown };
@@ -280,6 +285,7 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
         [
           functionIdOf(stateless, 'functions/sync/full-sync.ts'),
           functionIdOf(stateless, 'functions/sync/incremental-sync.ts'),
+          functionIdOf(stateless, 'functions/sync/notification-channel.ts'),
         ].sort(),
       );
     });

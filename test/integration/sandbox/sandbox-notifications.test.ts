@@ -14,6 +14,7 @@ import { SandboxStore } from '../../../local/zoho-sandbox/sandbox-store.ts';
 import { MemoryCache } from '../../../shared/adapters/cache/memory-cache.ts';
 import { ZohoNotificationChannels } from '../../../shared/adapters/zoho/zoho-notification-channels.ts';
 import { ZohoOAuth } from '../../../shared/adapters/zoho/zoho-oauth.ts';
+import { channelIdFor, keepNotificationChannel } from '../../../shared/use-cases/keep-notification-channel.ts';
 import {
   CHANNEL_LIFETIME_MS,
   registerNotificationChannel,
@@ -47,13 +48,7 @@ beforeEach(async () => {
   store = await SandboxStore.open(dir, { now: () => now });
   await store.replace(await loadSandboxFile(FIXTURE));
   server = await startSandboxServer({ store, notificationRetryDelaysMs: [5, 5] });
-  const grant = new URLSearchParams({
-    grant_type: 'refresh_token',
-    client_id: DEFAULT_SANDBOX_CREDENTIALS.clientId,
-    client_secret: DEFAULT_SANDBOX_CREDENTIALS.clientSecret,
-    refresh_token: DEFAULT_SANDBOX_CREDENTIALS.refreshToken,
-  });
-  token = (await (await fetch(`${server.url}/oauth/v2/token`, { method: 'POST', body: grant })).json()).access_token;
+  token = await grantToken();
   received = [];
   refusals = [];
   receiver = createServer((req, res) => {
@@ -67,6 +62,16 @@ beforeEach(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 });
+
+async function grantToken(): Promise<string> {
+  const grant = new URLSearchParams({
+    grant_type: 'refresh_token',
+    client_id: DEFAULT_SANDBOX_CREDENTIALS.clientId,
+    client_secret: DEFAULT_SANDBOX_CREDENTIALS.clientSecret,
+    refresh_token: DEFAULT_SANDBOX_CREDENTIALS.refreshToken,
+  });
+  return (await (await fetch(`${server.url}/oauth/v2/token`, { method: 'POST', body: grant })).json()).access_token;
+}
 
 afterEach(async () => {
   await server?.close();
@@ -279,5 +284,68 @@ describe('registering the notification channel', () => {
     expect(await registered.renewIfExpiring(now)).toBe(true);
     expect(server.notifications.channels()[0]?.expires_at).toBe(now.getTime() + CHANNEL_LIFETIME_MS);
     expect(registered.expiresAt().getTime()).toBe(now.getTime() + CHANNEL_LIFETIME_MS);
+  });
+});
+
+describe('keeping the notification channel alive from start-up and the schedule', () => {
+  const channels = () =>
+    new ZohoNotificationChannels({
+      tokens: new ZohoOAuth({ accountsUrl: server.url, ...DEFAULT_SANDBOX_CREDENTIALS }, { cache: new MemoryCache() }),
+    });
+  const keep = (notifyUrl = receiverUrl) =>
+    keepNotificationChannel({ channels: channels(), clock: { now: () => now } }, { notifyUrl, token: TOKEN });
+  const expiryOfOnlyChannel = () => {
+    const live = server.notifications.channels();
+    expect(live).toHaveLength(1);
+    return live[0]?.expires_at;
+  };
+
+  it('subscribes a channel named after the webhook when Zoho has none', async () => {
+    expect(await keep()).toMatchObject({ action: 'subscribed', channelId: channelIdFor(receiverUrl) });
+    expect(server.notifications.channels()[0]).toMatchObject({
+      channel_id: channelIdFor(receiverUrl),
+      events: [...WATCHED_EVENTS],
+      notify_url: receiverUrl,
+      token: TOKEN,
+    });
+  });
+
+  it('changes nothing while more than a day is left', async () => {
+    await keep();
+    now = new Date(START.getTime() + 5 * 24 * HOUR);
+    expect((await keep()).action).toBe('unchanged');
+    expect(expiryOfOnlyChannel()).toBe(START.getTime() + CHANNEL_LIFETIME_MS);
+  });
+
+  it('renews for another week once less than a day is left', async () => {
+    await keep();
+    now = new Date(START.getTime() + 6.5 * 24 * HOUR);
+    expect((await keep()).action).toBe('renewed');
+    expect(expiryOfOnlyChannel()).toBe(now.getTime() + CHANNEL_LIFETIME_MS);
+  });
+
+  it('subscribes again after the channel lapsed, and callbacks flow again', async () => {
+    await keep();
+    now = new Date(START.getTime() + 8 * 24 * HOUR);
+    expect(server.notifications.channels()).toHaveLength(0);
+    expect((await keep()).action).toBe('subscribed');
+    token = await grantToken();
+    await api('/Accounts', { method: 'PUT', json: { data: [{ id: ACME, Phone: '+1 555 0199' }] } });
+    await server.notifications.idle();
+    expect(received.map((callback) => callback.ids)).toEqual([[ACME]]);
+  });
+
+  it('re-points a channel whose webhook moved', async () => {
+    const moved = `${receiverUrl}?moved=1`;
+    await keepNotificationChannel(
+      { channels: channels(), clock: { now: () => now } },
+      { notifyUrl: receiverUrl, token: TOKEN, channelId: '77' },
+    );
+    const kept = await keepNotificationChannel(
+      { channels: channels(), clock: { now: () => now } },
+      { notifyUrl: moved, token: TOKEN, channelId: '77' },
+    );
+    expect(kept.action).toBe('subscribed');
+    expect(server.notifications.channels()).toMatchObject([{ channel_id: '77', notify_url: moved }]);
   });
 });
