@@ -4,6 +4,7 @@ import { loadConfig } from '../shared/config/config.ts';
 import { AppError, ConfigError } from '../shared/errors.ts';
 import { analyzeCommands } from './commands/analyze.ts';
 import { approvalsCommands } from './commands/approvals.ts';
+import { briefCommands } from './commands/brief.ts';
 import { dbCommands } from './commands/db.ts';
 import { runsCommands } from './commands/runs.ts';
 import { sandboxCommands } from './commands/sandbox.ts';
@@ -35,6 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     analyzeCommands,
     approvalsCommands,
     runsCommands,
+    briefCommands,
     dbCommands,
     userCommands,
   ]) {

@@ -108,6 +108,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     route: { method: 'GET', path: '/api/v1/runs/{id}', auth: 'cognito' },
   },
   {
+    id: 'api-get-owner-brief',
+    entry: 'functions/api/get-owner-brief.ts',
+    binds: ['database'],
+    route: { method: 'GET', path: '/api/v1/owners/{id}/brief', auth: 'cognito' },
+  },
+  {
     id: 'api-approval-page',
     entry: 'functions/api/approval-page.ts',
     binds: ['database'],

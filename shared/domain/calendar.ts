@@ -59,3 +59,42 @@ export function longDateOf(instant: Date, timeZone: string): string {
   }
   return formatter.format(instant);
 }
+
+/** The instant a local wall-clock time (`hour`:00 on `date`) happens in a time zone (DST-aware). */
+export function instantAtLocalTime(date: string, hour: number, timeZone: string): Date {
+  const wallClock = Date.parse(`${date}T${String(hour).padStart(2, '0')}:00:00Z`);
+  let instant = wallClock;
+  // Twice: the offset at the first guess can differ from the offset at the answer across a DST change.
+  for (let i = 0; i < 2; i++) instant = wallClock - offsetMinutesAt(new Date(instant), timeZone) * 60_000;
+  return new Date(instant);
+}
+
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's UTC offset in minutes at an instant (e.g. 60 for Paris in winter). */
+function offsetMinutesAt(instant: Date, timeZone: string): number {
+  let formatter = offsetFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    offsetFormatters.set(timeZone, formatter);
+  }
+  const parts = Object.fromEntries(formatter.formatToParts(instant).map((p) => [p.type, Number(p.value)]));
+  const asUtc = Date.UTC(
+    parts.year ?? 0,
+    (parts.month ?? 1) - 1,
+    parts.day ?? 1,
+    parts.hour ?? 0,
+    parts.minute ?? 0,
+    parts.second ?? 0,
+  );
+  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
+}

@@ -85,6 +85,8 @@ export interface CrmCopyReader {
    * known) and activities including notes (kind 'note'), newest first; null for an unknown account.
    */
   loadSnapshot(accountId: string): Promise<Omit<AccountSnapshot, 'baseline'> | null>;
+  /** A CRM user (account owner) by id; null when the copy has none. */
+  getOwner(ownerId: string): Promise<Owner | null>;
   /** Accounts by name, optionally only one owner's. */
   listAccounts(filter?: { ownerId?: string }): Promise<Account[]>;
   /** Rows per table; deleted records (`markDeleted`) are not counted. */

@@ -97,6 +97,31 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
     expect(name).toBe(renamed.Account_Name);
   });
 
+  it("gives an owner's daily brief through the API and the CLI alike", async () => {
+    const { accounts } = (await (await fetch(`${base}/api/v1/accounts`)).json()) as {
+      accounts: { id: string; owner: { id: string } }[];
+    };
+    const ownerId = accounts[0]!.owner.id;
+    const response = await fetch(`${base}/api/v1/owners/${ownerId}/brief`);
+    expect(response.status).toBe(200);
+    const brief = (await response.json()) as {
+      owner: { id: string };
+      accounts: { id: string; actions: unknown[] }[];
+      total_accounts: number;
+      estimated_review_minutes: number;
+    };
+    expect(brief.owner.id).toBe(ownerId);
+    expect(brief.total_accounts).toBe(accounts.filter((a) => a.owner.id === ownerId).length);
+    expect(brief.accounts.length).toBeLessThanOrEqual(10);
+    expect(brief.accounts.every((a) => a.actions.length <= 3)).toBe(true);
+    const cli = await sergas(['brief', ownerId, '--json'], env);
+    expect(cli.code).toBe(0);
+    const { date: _apiDate, deliver_by: _apiDeliver, ...apiRest } = brief as unknown as Record<string, unknown>;
+    const { date: _cliDate, deliver_by: _cliDeliver, ...cliRest } = JSON.parse(cli.stdout) as Record<string, unknown>;
+    expect(cliRest).toEqual(apiRest);
+    expect((await fetch(`${base}/api/v1/owners/no-such-owner/brief`)).status).toBe(404);
+  });
+
   it('answers bad input with a 4xx in the error shape', async () => {
     const bad = await fetch(`${base}/api/v1/accounts?risk=extreme`);
     expect(bad.status).toBe(400);

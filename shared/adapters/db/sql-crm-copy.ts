@@ -457,6 +457,11 @@ export class SqlCrmCopy implements CrmCopy {
     };
   }
 
+  async getOwner(ownerId: string): Promise<Owner | null> {
+    const [row] = await this.#db.query<Row>('SELECT * FROM owners WHERE id = $1', [ownerId]);
+    return row ? ownerOf(row) : null;
+  }
+
   async listAccounts(filter: { ownerId?: string } = {}): Promise<Account[]> {
     const rows = filter.ownerId
       ? await this.#db.query<Row>(
