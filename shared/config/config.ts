@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { type DomainRules, DomainRulesSchema } from '../domain/domain-rules.ts';
 import { ConfigError } from '../errors.ts';
 import { ZOHO_DATA_CENTRE_CODES, zohoEndpoints } from './zoho-data-centres.ts';
 
@@ -18,6 +20,8 @@ export const ConfigSchema = z.object({
   SERGAS_SANDBOX_PORT: port.default(4281),
   SERGAS_PUBLIC_URL: optionalUrl,
   SERGAS_TIME_ZONE: z.string().default('UTC'),
+  /** The tenant's rule overrides (JSON, any subset of DOMAIN-RULES' numbers and word lists). */
+  SERGAS_RULES_FILE: z.string().min(1).optional(),
   SERGAS_DEMO_ACCOUNTS: z.coerce.number().int().min(1).max(100_000).default(300),
   SERGAS_DEMO_SEED: z.coerce.number().int().default(42),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -66,6 +70,8 @@ export interface Config {
   sandboxPort: number;
   publicUrl: string | null;
   timeZone: string;
+  /** DOMAIN-RULES with the tenant's overrides, validated; the tenant's time zone is SERGAS_TIME_ZONE. */
+  rules: DomainRules;
   demo: { accounts: number; seed: number };
   logLevel: Env['LOG_LEVEL'];
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
@@ -96,6 +102,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`)),
     ...zohoCredentialProblems(env),
   ];
+  const rules = tenantRules(env);
+  problems.push(...rules.problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const home = isAbsolute(e.SERGAS_HOME) ? e.SERGAS_HOME : resolve(e.SERGAS_HOME);
@@ -106,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sandboxPort: e.SERGAS_SANDBOX_PORT,
     publicUrl: e.SERGAS_PUBLIC_URL ?? null,
     timeZone: e.SERGAS_TIME_ZONE,
+    rules: rules.rules as DomainRules,
     demo: { accounts: e.SERGAS_DEMO_ACCOUNTS, seed: e.SERGAS_DEMO_SEED },
     logLevel: e.LOG_LEVEL,
     database: e.DATABASE_URL
@@ -134,5 +143,31 @@ function zohoCrmConfig(e: Env): Extract<Config['crm'], { kind: 'zoho' }> | null 
     clientId: e.ZOHO_CLIENT_ID,
     clientSecret: e.ZOHO_CLIENT_SECRET,
     refreshToken: e.ZOHO_REFRESH_TOKEN,
+  };
+}
+
+/** The rules file, read and validated with the defaults under it; every problem names the file and field. */
+function tenantRules(env: Record<string, string | undefined>): { rules: DomainRules | null; problems: string[] } {
+  const file = env.SERGAS_RULES_FILE;
+  let overrides: unknown = {};
+  if (file) {
+    try {
+      overrides = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      return { rules: null, problems: [`SERGAS_RULES_FILE: cannot read ${file}: ${(error as Error).message}`] };
+    }
+    if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
+      return { rules: null, problems: [`SERGAS_RULES_FILE: ${file} must hold a JSON object`] };
+    }
+  }
+  const parsed = DomainRulesSchema.safeParse({ ...(overrides as object), timeZone: env.SERGAS_TIME_ZONE ?? 'UTC' });
+  if (parsed.success) return { rules: parsed.data, problems: [] };
+  return {
+    rules: null,
+    problems: parsed.error.issues.map((issue) =>
+      issue.path[0] === 'timeZone'
+        ? `SERGAS_TIME_ZONE: ${issue.message}`
+        : `SERGAS_RULES_FILE: ${issue.path.join('.')}: ${issue.message}`,
+    ),
   };
 }

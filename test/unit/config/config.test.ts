@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config/config.ts';
 
@@ -78,5 +81,48 @@ describe('the configuration', () => {
     expect(() => loadConfig({ ZOHO_DATA_CENTRE: 'uk' })).toThrowError(
       expect.objectContaining({ details: expect.arrayContaining([expect.stringMatching(/^ZOHO_DATA_CENTRE:.*"eu"/)]) }),
     );
+  });
+
+  describe("the tenant's rules", () => {
+    const rulesFile = (content: string) => {
+      const file = join(mkdtempSync(join(tmpdir(), 'sergas-rules-')), 'rules.json');
+      writeFileSync(file, content);
+      return file;
+    };
+
+    it('are the defaults of DOMAIN-RULES in the tenant time zone when no file is given', () => {
+      const { rules } = loadConfig({ SERGAS_TIME_ZONE: 'Europe/Berlin' });
+      expect(rules.timeZone).toBe('Europe/Berlin');
+      expect(rules.dealStages.won).toEqual(['Closed Won']);
+    });
+
+    it('take the overrides of the rules file and keep the defaults for the rest', () => {
+      const file = rulesFile(JSON.stringify({ dealStages: { won: ['Signed'] } }));
+      const { rules } = loadConfig({ SERGAS_RULES_FILE: file });
+      expect(rules.dealStages.won).toEqual(['Signed']);
+      expect(rules.dealStages.lost).toEqual(['Closed Lost', 'Closed-Lost to Competition']);
+    });
+
+    it('name the file and the field of every invalid value', () => {
+      const file = rulesFile(JSON.stringify({ dealStages: { won: [''] }, accountStatus: { Risky: 'doomed' } }));
+      expect(() => loadConfig({ SERGAS_RULES_FILE: file, SERGAS_TIME_ZONE: 'Mars/Olympus' })).toThrowError(
+        expect.objectContaining({
+          details: expect.arrayContaining([
+            expect.stringMatching(/^SERGAS_RULES_FILE: dealStages\.won\.0:/),
+            expect.stringMatching(/^SERGAS_RULES_FILE: accountStatus\.Risky:/),
+            expect.stringMatching(/^SERGAS_TIME_ZONE: not an IANA time zone/),
+          ]),
+        }),
+      );
+    });
+
+    it('refuse a file that is not a JSON object', () => {
+      expect(() => loadConfig({ SERGAS_RULES_FILE: rulesFile('[1, 2]') })).toThrowError(
+        expect.objectContaining({ details: [expect.stringMatching(/must hold a JSON object/)] }),
+      );
+      expect(() => loadConfig({ SERGAS_RULES_FILE: '/no/such/rules.json' })).toThrowError(
+        expect.objectContaining({ details: [expect.stringMatching(/^SERGAS_RULES_FILE: cannot read/)] }),
+      );
+    });
   });
 });
