@@ -24,6 +24,16 @@ const RUNTIME_FILES: readonly { readonly module: string; readonly dir: string }[
 const BANNER =
   "import { createRequire as __sergasCreateRequire } from 'node:module';\nconst require = __sergasCreateRequire(import.meta.url);";
 
+/**
+ * Zoho's official SDK (the opt-in ZOHO_SDK_TIER, never enabled on AWS) is left out of every bundle: it is
+ * 107 MB installed and would triple them. Its adapter is left out too, not just the package: an external
+ * package imported by a bundled module becomes a top-level `import` that would fail at cold start, while
+ * the adapter's lazy `import()` (shared/adapters/zoho/lazy-crm-client.ts) stays a dynamic import that
+ * Lambda never runs. The adapter is matched by the import path as written, which the bundle then keeps
+ * verbatim (`./zoho-sdk-crm-client.ts`), so the bundle does not depend on where it was built.
+ */
+const NEVER_ON_LAMBDA = ['@zohocrm/typescript-sdk-8.0', '*/zoho-sdk-crm-client.ts'];
+
 export interface BundleResult {
   /** Function id → directory holding index.mjs (+ index.mjs.map and runtime files). */
   readonly dirs: ReadonlyMap<string, string>;
@@ -71,7 +81,7 @@ export function bundleFunctions(
     sourcesContent: false,
     banner: { js: BANNER },
     // pg tries `require('pg-native')` inside a try/catch and falls back to its pure-JS client.
-    external: ['pg-native'],
+    external: ['pg-native', ...NEVER_ON_LAMBDA],
     legalComments: 'none',
     metafile: true,
     logLevel: 'error',

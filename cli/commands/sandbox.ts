@@ -121,6 +121,7 @@ export function sandboxCommands(program: Command, context: CliContext): void {
     .option('--rate-limit-storm <on|off>', 'answer every CRM call with 429 TOO_MANY_REQUESTS')
     .option('--rest-outage <on|off>', 'answer the REST API with 503')
     .option('--mcp-outage <on|off>', 'answer the MCP endpoint with 503')
+    .option('--bulk-outage <on|off>', 'answer the Bulk Read API with 503 (full syncs fall back to paging)')
     .option('--expire-tokens', 'expire every access token issued so far (each answers 401 INVALID_TOKEN)')
     .option('--clear', 'remove every fault first')
     .option('--url <url>', "the sandbox's URL (default: the one `sergas start` runs)")
@@ -170,6 +171,7 @@ interface FaultOptions {
   rateLimitStorm?: string;
   restOutage?: string;
   mcpOutage?: string;
+  bulkOutage?: string;
   expireTokens?: boolean;
   clear?: boolean;
   url?: string;
@@ -203,6 +205,7 @@ function faultChangeOf(options: FaultOptions): FaultChange {
   if (options.rateLimitStorm !== undefined) change.rateLimitStorm = onOff('--rate-limit-storm', options.rateLimitStorm);
   if (options.restOutage !== undefined) change.restOutage = onOff('--rest-outage', options.restOutage);
   if (options.mcpOutage !== undefined) change.mcpOutage = onOff('--mcp-outage', options.mcpOutage);
+  if (options.bulkOutage !== undefined) change.bulkOutage = onOff('--bulk-outage', options.bulkOutage);
   if (options.expireTokens) change.expireTokensEarly = true;
   return change;
 }

@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
-import { syncFull } from '../../shared/use-cases/sync-full.ts';
+import type { CrmModule } from '../../shared/ports/crm-client.ts';
+import { FULL_SYNC_ORDER, syncFull } from '../../shared/use-cases/sync-full.ts';
 import { syncIncremental } from '../../shared/use-cases/sync-incremental.ts';
 import { type CliContext, withContainer } from '../context.ts';
-import { info, printJson, printTable } from '../output.ts';
+import { info, moduleProgressBars, printJson, printTable } from '../output.ts';
 import { UsageError } from '../usage-error.ts';
+
+const CRM_MODULES: readonly CrmModule[] = ['Accounts', 'Contacts', 'Deals', 'Tasks', 'Calls', 'Events', 'Notes'];
 
 export function syncCommands(program: Command, context: CliContext): void {
   program
@@ -11,22 +14,35 @@ export function syncCommands(program: Command, context: CliContext): void {
     .description('pull the CRM into the database; prints counts')
     .option('--full', 'every record of every module')
     .option('--incremental', 'only what changed since the last sync')
-    .action(async (options: { full?: boolean; incremental?: boolean }) => {
+    .option('--progress', 'draw the progress bars even when stderr is not a terminal')
+    .action(async (options: { full?: boolean; incremental?: boolean; progress?: boolean }) => {
       if (options.full === options.incremental)
         throw new UsageError('sync: give exactly one of --full or --incremental');
       await withContainer(context, async (deps) => {
-        let last = '';
-        const onProgress = (event: { module: string; fetched: number }) => {
-          if (!process.stderr.isTTY || context.options().json) return;
-          const line = `syncing ${event.module}: ${event.fetched} records`;
-          process.stderr.write(`\r${line.padEnd(last.length)}`);
-          last = line;
-        };
+        const json = context.options().json;
+        const showBars = !json && (options.progress || process.stderr.isTTY);
+        // Sizing the bars costs one count call per module: only spent when someone is watching.
+        const totals = new Map<string, number>();
+        let countingCalls = 0;
+        if (showBars && options.full && deps.crm.countRecords) {
+          const before = deps.crm.apiCalls;
+          for (const module of CRM_MODULES) totals.set(module, await deps.crm.countRecords(module));
+          countingCalls = deps.crm.apiCalls - before;
+        }
+        const modules = options.full ? FULL_SYNC_ORDER : CRM_MODULES;
+        const bars = showBars
+          ? moduleProgressBars(modules, totals, options.progress)
+          : { update: () => undefined, stop: () => undefined };
+        const onProgress = (event: { module: string; fetched: number }) => bars.update(event.module, event.fetched);
         // The same table for both kinds; a full sync never deletes, so its `deleted` column is 0.
-        const result = options.incremental
-          ? await syncIncremental(deps, { onProgress })
-          : await syncFull(deps, { onProgress });
-        if (last) process.stderr.write('\n');
+        let result: Awaited<ReturnType<typeof syncFull>> | Awaited<ReturnType<typeof syncIncremental>>;
+        try {
+          result = options.incremental
+            ? await syncIncremental(deps, { onProgress })
+            : await syncFull(deps, { onProgress });
+        } finally {
+          bars.stop();
+        }
         if (context.options().json) return printJson(result);
         printTable(
           ['module', 'fetched', 'inserted', 'updated', 'unchanged', 'invalid', 'deleted'],
@@ -41,8 +57,13 @@ export function syncCommands(program: Command, context: CliContext): void {
           ]),
         );
         info(
-          `${result.apiCalls} API calls · ${result.observedStageChanges} stage changes observed · ${result.finishedAt.getTime() - result.startedAt.getTime()} ms`,
+          `${result.apiCalls} API calls${countingCalls ? ` (+${countingCalls} to size the progress bars)` : ''} · ${result.observedStageChanges} stage changes observed · ${result.finishedAt.getTime() - result.startedAt.getTime()} ms`,
         );
+        if ('bulkReadFallbacks' in result) {
+          for (const { module, reason } of result.bulkReadFallbacks) {
+            info(`${module}: Bulk Read failed (${reason}); paged through instead`);
+          }
+        }
         if ('deletionsChecked' in result && !result.deletionsChecked) {
           info('deletions not checked: this CRM client cannot list deleted records');
         }

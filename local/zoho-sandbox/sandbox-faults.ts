@@ -17,6 +17,8 @@ export interface SandboxFaultSet {
   restOutage: boolean;
   /** The MCP endpoint answers 503. */
   mcpOutage: boolean;
+  /** The Bulk API (`/crm/bulk/…`) answers 503 while the rest of the REST API works. */
+  bulkOutage: boolean;
   /**
    * A one-shot action rather than a state: setting it expires every access token issued so far, so each
    * answers 401 INVALID_TOKEN and its client has to refresh. It reads back false once applied.
@@ -33,6 +35,7 @@ export const NO_FAULTS: Readonly<SandboxFaultSet> = {
   rateLimitStorm: false,
   restOutage: false,
   mcpOutage: false,
+  bulkOutage: false,
   expireTokensEarly: false,
 };
 
@@ -75,6 +78,7 @@ export function parseFaultChange(body: unknown): FaultChange {
       case 'rateLimitStorm':
       case 'restOutage':
       case 'mcpOutage':
+      case 'bulkOutage':
       case 'expireTokensEarly':
       case 'clear':
         if (typeof value !== 'boolean') throw invalid(key, `${key} must be true or false`);

@@ -1,10 +1,12 @@
 /**
- * The sandbox org's metadata, as `GET /settings/modules` and `GET /settings/fields?module=X` serve it
- * (reference §1.3, §8: the official SDK reads both before every records call, so their shapes follow
- * OAS-v8 `modules.json` and `fields.json`). Fixed rather than derived from the records: a Zoho org's
- * layout does not change because a record carries an unknown key.
+ * The sandbox org's metadata, as `GET /settings/modules`, `GET /settings/fields?module=X` and
+ * `GET /settings/related_lists?module=X` serve it (reference §1.3, §1.5, §8: the official SDK reads them
+ * before records calls, so their shapes follow OAS-v8 `modules.json`, `fields.json` and
+ * `related_lists.json`). Fixed rather than derived from the records: a Zoho org's layout does not change
+ * because a record carries an unknown key.
  */
-import { RECORD_MODULES, type RecordModule } from './sandbox-org.ts';
+import { isRecordModule, RECORD_MODULES, type RecordModule } from './sandbox-org.ts';
+import { RELATED_LISTS } from './sandbox-store.ts';
 import { zohoId } from './zoho-formats.ts';
 
 export const FIELD_DATA_TYPES = [
@@ -321,6 +323,10 @@ for (const module of RECORD_MODULES) {
     for (const value of spec.values ?? []) fieldId(`${module}.${name}=${value}`);
   }
 }
+// Related-list ids come after every field's, so adding them left the field ids as they were.
+for (const module of RECORD_MODULES) {
+  for (const name of Object.keys(RELATED_LISTS[module])) fieldId(`${module}/${name}`);
+}
 
 /** One module as `GET /settings/modules` lists it. */
 export function moduleMetadata(module: RecordModule, sequence: number): Record<string, unknown> {
@@ -394,4 +400,29 @@ export function fieldsMetadata(module: RecordModule): Record<string, unknown>[] 
 /** The data type of a module's field, when the metadata knows the field. */
 export function fieldType(module: RecordModule, apiName: string): FieldDataType | undefined {
   return FIELDS[module][apiName]?.type;
+}
+
+/**
+ * A module's related lists as `GET /settings/related_lists?module=X` serves it: the lists RELATED_LISTS
+ * serves, each with the `href` to call it by (Zoho writes the parent's id as `{ENTITYID}`) and the module
+ * its records belong to. Stage_History is no module of the org (no `/settings/fields` of its own), so its
+ * `module` is null, which the SDK reads as "no field metadata to fetch".
+ */
+export function relatedListsMetadata(module: RecordModule): Record<string, unknown>[] {
+  return Object.entries(RELATED_LISTS[module]).map(([apiName, list], i) => {
+    const label = isRecordModule(list.module) ? LABELS[list.module].plural : apiName.replace(/_/g, ' ');
+    return {
+      id: fieldId(`${module}/${apiName}`),
+      sequence_number: String(i + 1),
+      display_label: label,
+      api_name: apiName,
+      module: isRecordModule(list.module) ? { api_name: list.module, id: moduleId(list.module) } : null,
+      name: label,
+      action: null,
+      href: `${module}/{ENTITYID}/${apiName}`,
+      type: 'default',
+      connectedmodule: null,
+      linkingmodule: null,
+    };
+  });
 }

@@ -11,7 +11,14 @@
  */
 import { type CoqlCondition, CoqlError, compareValues, coqlFields, matchesCoql, parseCoql } from './coql.ts';
 import { type PageCursor, type PageTokens, pageTokensOf, type SortKey } from './page-tokens.ts';
-import { fieldNames, fieldsMetadata, fieldType, MANDATORY_FIELDS, modulesMetadata } from './sandbox-metadata.ts';
+import {
+  fieldNames,
+  fieldsMetadata,
+  fieldType,
+  MANDATORY_FIELDS,
+  modulesMetadata,
+  relatedListsMetadata,
+} from './sandbox-metadata.ts';
 import type { NotificationOperation } from './sandbox-notifications.ts';
 import { isRecordModule, RECORD_MODULES, type RecordModule, type SandboxUser, type ZohoRecord } from './sandbox-org.ts';
 import { RELATED_LISTS, type SandboxStore, type UserRef } from './sandbox-store.ts';
@@ -249,7 +256,7 @@ function coqlScalar(value: unknown): string | number | boolean | null {
   return null;
 }
 
-/** `GET /settings/modules[/{module}]` and `GET /settings/fields?module=X`. */
+/** `GET /settings/modules[/{module}]`, `GET /settings/fields?module=X` and `GET /settings/related_lists?module=X`. */
 export function settings(resource: string | undefined, name: string | undefined, query: URLSearchParams): Reply {
   if (resource === 'modules') {
     if (name === undefined) return { status: 200, body: { modules: modulesMetadata() } };
@@ -257,15 +264,23 @@ export function settings(resource: string | undefined, name: string | undefined,
     return { status: 200, body: { modules: modulesMetadata().filter((entry) => entry.api_name === module) } };
   }
   if (resource === 'fields' && name === undefined) {
-    const requested = query.get('module');
-    if (!requested) {
-      throw new SandboxZohoError(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', {
-        param_name: 'module',
-      });
-    }
-    return { status: 200, body: { fields: fieldsMetadata(canonicalModule(requested)) } };
+    return { status: 200, body: { fields: fieldsMetadata(moduleParam(query)) } };
+  }
+  if (resource === 'related_lists' && name === undefined) {
+    return { status: 200, body: { related_lists: relatedListsMetadata(moduleParam(query)) } };
   }
   throw invalidUrl();
+}
+
+/** The `module` query parameter the metadata endpoints require. */
+function moduleParam(query: URLSearchParams): RecordModule {
+  const requested = query.get('module');
+  if (!requested) {
+    throw new SandboxZohoError(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', {
+      param_name: 'module',
+    });
+  }
+  return canonicalModule(requested);
 }
 
 /** Zoho treats module API names case-insensitively in URLs. */

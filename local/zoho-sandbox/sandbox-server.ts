@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen } from './http-listen.ts';
+import { SandboxBulkRead, type SandboxBulkReadOptions, type SandboxReply } from './sandbox-bulk-read.ts';
 import {
   DEFAULT_SANDBOX_ADMIN_SECRET,
   parseFaultChange,
@@ -81,6 +82,8 @@ export interface SandboxServerOptions {
   faultSeed?: number;
   /** Replaces that generator outright. */
   faultRandom?: () => number;
+  /** How quickly Bulk Read jobs complete, how many records one holds, how many downloads a minute allows. */
+  bulkRead?: SandboxBulkReadOptions;
 }
 
 export interface SandboxServer {
@@ -95,6 +98,8 @@ export interface SandboxServer {
   limits: SandboxLimits;
   /** The injected faults; the same object `PUT /sandbox/admin/faults` changes. */
   faults: SandboxFaults;
+  /** Bulk Read jobs; `await bulkRead.idle()` before checking what a callback receiver got. */
+  bulkRead: SandboxBulkRead;
   close(): Promise<void>;
 }
 
@@ -129,20 +134,23 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     ...(options.notificationRetryDelaysMs ? { retryDelaysMs: options.notificationRetryDelaysMs } : {}),
   });
 
+  // Writes over MCP notify the watch channels too: Zoho fires them whoever made the change.
+  const ops = sandboxOperations(store, {
+    pageTokenRecordLimit,
+    recordsChanged: (module, operation, ids) => notifications.recordsChanged(module, operation, ids),
+  });
+  const bulkRead = new SandboxBulkRead(ops, options.bulkRead);
   const api: Api = {
     store,
     credentials,
     tokens,
     accessTokenTtlSeconds,
-    // Writes over MCP notify the watch channels too: Zoho fires them whoever made the change.
-    ops: sandboxOperations(store, {
-      pageTokenRecordLimit,
-      recordsChanged: (module, operation, ids) => notifications.recordsChanged(module, operation, ids),
-    }),
+    ops,
     origin: () => origin,
     notifications,
     limits,
     faults,
+    bulkRead,
     adminSecret: options.adminSecret ?? DEFAULT_SANDBOX_ADMIN_SECRET,
   };
   const server = createServer((req, res) => {
@@ -178,9 +186,11 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     notifications,
     limits,
     faults,
+    bulkRead,
     close: async () => {
       await listening.close();
       await notifications.close();
+      await bulkRead.close();
     },
   };
 }
@@ -195,6 +205,7 @@ interface Api {
   notifications: SandboxNotifications;
   limits: SandboxLimits;
   faults: SandboxFaults;
+  bulkRead: SandboxBulkRead;
   adminSecret: string;
 }
 
@@ -240,7 +251,7 @@ function isMcpPath(req: IncomingMessage): boolean {
 }
 
 async function handle(api: Api, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  let reply: Reply;
+  let reply: SandboxReply;
   try {
     reply = await route(api, req);
   } catch (error) {
@@ -251,6 +262,17 @@ async function handle(api: Api, req: IncomingMessage, res: ServerResponse): Prom
   // Every CRM answer, errors included, tells the client how many credits are left once half are gone.
   const remaining = isCrmPath(req) ? api.limits.remainingHeader() : undefined;
   const creditHeaders = remaining === undefined ? {} : { 'x-api-credits-remaining': remaining };
+  if (reply.file) {
+    const { bytes, contentType, name } = reply.file;
+    res.writeHead(reply.status, {
+      'content-type': contentType,
+      'content-length': bytes.byteLength,
+      'content-disposition': `attachment; filename="${name}"`,
+      ...creditHeaders,
+    });
+    res.end(bytes);
+    return;
+  }
   if (reply.body === undefined) {
     res.writeHead(reply.status, creditHeaders).end();
     return;
@@ -269,7 +291,7 @@ function isCrmPath(req: IncomingMessage): boolean {
   return pathname === '/crm' || pathname.startsWith('/crm/');
 }
 
-async function route(api: Api, req: IncomingMessage): Promise<Reply> {
+async function route(api: Api, req: IncomingMessage): Promise<SandboxReply> {
   const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
   const method = req.method ?? 'GET';
   if (url.pathname === '/sandbox/health') {
@@ -283,6 +305,7 @@ async function route(api: Api, req: IncomingMessage): Promise<Reply> {
   }
   if (url.pathname === '/crm' || url.pathname.startsWith('/crm/')) {
     if (api.faults.current().restOutage) throw new SandboxZohoError(503, 'SERVICE_UNAVAILABLE', 'Service Unavailable');
+    if (url.pathname.startsWith('/crm/bulk/')) return bulk(api, req, method, url);
     authenticate(api, req);
     if (!url.pathname.startsWith('/crm/v8/')) throw invalidUrl();
     const segments = url.pathname.slice('/crm/v8/'.length).split('/').filter(Boolean).map(decodeURIComponent);
@@ -296,6 +319,24 @@ async function route(api: Api, req: IncomingMessage): Promise<Reply> {
     }
   }
   throw invalidUrl();
+}
+
+/**
+ * `/crm/bulk/v8/…`: the same token check, credits and faults as any CRM call (each create, poll and
+ * download costs 1), plus the bulk outage a test can switch on while the rest of the API answers.
+ */
+async function bulk(api: Api, req: IncomingMessage, method: string, url: URL): Promise<SandboxReply> {
+  if (api.faults.current().bulkOutage) throw new SandboxZohoError(503, 'SERVICE_UNAVAILABLE', 'Service Unavailable');
+  authenticate(api, req);
+  if (!url.pathname.startsWith('/crm/bulk/v8/')) throw invalidUrl();
+  const segments = url.pathname.slice('/crm/bulk/v8/'.length).split('/').filter(Boolean).map(decodeURIComponent);
+  const body = method === 'POST' ? await readBody(req) : undefined;
+  const release = await admit(api, SANDBOX_USER, 1);
+  try {
+    return await api.bulkRead.handle(method, segments, req.headers, body);
+  } finally {
+    release();
+  }
 }
 
 /** What a REST call costs: writes per 10 records, anything else 1 (reference §4). */

@@ -7,6 +7,20 @@ export type ZohoRecord = { id: string } & Record<string, unknown>;
 
 export type CrmModule = 'Accounts' | 'Contacts' | 'Deals' | 'Tasks' | 'Calls' | 'Events' | 'Notes';
 
+/** The modules Zoho's Bulk Read exports: it refuses Notes (reference §6), which are always paged. */
+export type BulkReadModule = Exclude<CrmModule, 'Notes'>;
+
+/** What one `exportModule` did. */
+export interface ModuleExport {
+  /** Records handed to `onPage`. */
+  records: number;
+  /**
+   * Bulk Read jobs it ran: one per 200,000 records. Each job is one snapshot of its share of the module;
+   * with more than one, a record changed between two jobs may have been read before the change.
+   */
+  jobs: number;
+}
+
 export interface ListOptions {
   fields: readonly string[];
   page?: number;
@@ -68,6 +82,23 @@ export interface CrmClient {
    * satisfy the port; the incremental sync reports deletions as unchecked when it is missing.
    */
   deletedRecords?(module: CrmModule, options: DeletedRecordsOptions): Promise<DeletedRecordPage>;
+  /**
+   * Every record of a module through Zoho's Bulk Read (create a job, poll it, download its CSV), at a few
+   * calls per 200,000 records where listing costs one per 200. `onPage` gets the records in pages (a few
+   * thousand) as `listRecords` would have shaped them: `fields` plus `id`, lookups as `{id}` (owner
+   * lookups with the user's `name` and `email` too), numbers, booleans and nulls typed by Zoho's field
+   * metadata; lookup names are not in Zoho's export. Each page is handled before the next is parsed.
+   *
+   * Optional: only a client with a Bulk Read tier offers it. A caller falls back to paging through
+   * `listRecords` when it is missing or fails; an error thrown by `onPage` itself comes back unchanged.
+   */
+  exportModule?(
+    module: BulkReadModule,
+    fields: readonly string[],
+    onPage: (records: ZohoRecord[]) => Promise<void>,
+  ): Promise<ModuleExport>;
+  /** How many records a module holds (`GET /{module}/actions/count`); optional, for progress and checks. */
+  countRecords?(module: CrmModule): Promise<number>;
   /** API calls made by this client so far (each costs Zoho credits). */
   readonly apiCalls: number;
 }

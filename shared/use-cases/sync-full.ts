@@ -15,13 +15,15 @@ import {
   toOwner,
   ZOHO_FIELDS,
 } from '../domain/zoho-mapping.ts';
-import type { CrmClient, CrmModule } from '../ports/crm-client.ts';
+import type { CrmClient, CrmModule, ZohoRecord } from '../ports/crm-client.ts';
 import type { CrmCopyWriter, Synced } from '../ports/crm-copy.ts';
 import { ModuleCursors } from './sync/module-cursors.ts';
 import { StageChanges, syncStageHistory } from './sync/stage-history.ts';
 import { type ModuleCounts, SyncRun } from './sync/sync-run.ts';
+import { type BulkReadFallback, type ModuleSource, syncWholeModule } from './sync/whole-module.ts';
 
 export type { ModuleCounts } from './sync/sync-run.ts';
+export type { BulkReadFallback, ModuleSource } from './sync/whole-module.ts';
 
 export interface SyncFullDeps {
   crm: CrmClient;
@@ -43,6 +45,8 @@ export interface SyncFullOptions {
   isOpenStage?: (stage: string) => boolean;
   /** Stage_History requests in flight at once (default 4: under Zoho's lowest concurrency limit, 5). */
   historyConcurrency?: number;
+  /** Told when a module's Bulk Read export failed and the module is paged through instead, to log it. */
+  onBulkReadFallback?: (fallback: BulkReadFallback) => void;
 }
 
 export type SyncedModule = 'users' | CrmModule | 'Stage_History';
@@ -55,12 +59,17 @@ export interface SyncFullResult {
   observedStageChanges: number;
   /** Records that failed validation (module, id, field) and were skipped; at most 200 are listed. */
   issues: MappingIssue[];
+  /** How each module's records came: a Bulk Read export, or pages of 200 (Notes always, users aside). */
+  sources: Partial<Record<CrmModule, ModuleSource>>;
+  /** Modules whose export failed and were paged through instead, with why. */
+  bulkReadFallbacks: BulkReadFallback[];
   apiCalls: number;
   startedAt: Date;
   finishedAt: Date;
 }
 
-const MODULE_ORDER: readonly SyncedModule[] = [
+/** The order a full sync goes through the modules (users first: records point to them). */
+export const FULL_SYNC_ORDER: readonly SyncedModule[] = [
   'users',
   'Accounts',
   'Contacts',
@@ -83,11 +92,14 @@ export function openStageTest(rules: DomainRules): (stage: string) => boolean {
 
 /**
  * Pulls the whole CRM into the copy.
- * 1. users, then Accounts, Contacts, Deals, page by page (200, id ascending); each page is mapped,
- *    validated and upserted, and only rows whose hash changed are written (a repeat sync writes nothing)
+ * 1. users, then Accounts, Contacts, Deals, exported through Zoho's Bulk Read when the client offers it
+ *    (a few calls per 200,000 records) and paged through otherwise (200 a call, id ascending), an export
+ *    that fails being paged through instead; each page is mapped, validated and upserted, and only rows
+ *    whose hash changed are written (a repeat sync writes nothing)
  * 2. for open deals that are new or whose stage changed, Zoho's Stage_History (our copy records the
  *    observed change itself); other deals cost no extra call
- * 3. Tasks, Calls, Events and Notes, attributed to accounts through the deals and contacts just fetched
+ * 3. Tasks, Calls, Events (exported like the above) and Notes (always paged: Bulk Read refuses them),
+ *    attributed to accounts through the deals and contacts just fetched
  * 4. each module is marked synced as of the start and its incremental cursor set to the latest Modified_Time
  *    seen (see `ModuleCursors`); the run is recorded in sync_runs (failed ones too)
  * A record that fails validation is counted and listed, never fatal; a failing call aborts the run.
@@ -97,7 +109,7 @@ export async function syncFull(deps: SyncFullDeps, options: SyncFullOptions = {}
   const startedAt = clock.now();
   const apiCallsBefore = crm.apiCalls;
   const runId = await copy.startSyncRun('full', startedAt);
-  const run = new SyncRun<SyncedModule>(MODULE_ORDER, options.onProgress);
+  const run = new SyncRun<SyncedModule>(FULL_SYNC_ORDER, options.onProgress);
   const cursors = new ModuleCursors(clock);
   const dealAccount = new Map<string, string | null>();
   const contactAccount = new Map<string, string | null>();
@@ -106,16 +118,29 @@ export async function syncFull(deps: SyncFullDeps, options: SyncFullOptions = {}
     accountOfContact: (id) => contactAccount.get(id),
   };
   const stages = new StageChanges();
+  const sources: Partial<Record<CrmModule, ModuleSource>> = {};
+  const bulkReadFallbacks: BulkReadFallback[] = [];
+  const wholeModule = async (
+    module: 'Accounts' | 'Contacts' | 'Deals' | ActivityModule,
+    onPage: (records: ZohoRecord[]) => Promise<void>,
+  ) => {
+    const outcome = await syncWholeModule(crm, cursors, run, module, ZOHO_FIELDS[module], onPage);
+    sources[module] = outcome.source;
+    if (outcome.fallback) {
+      bulkReadFallbacks.push(outcome.fallback);
+      options.onBulkReadFallback?.(outcome.fallback);
+    }
+  };
 
   try {
     const users = await crm.listUsers();
     await run.page('users', users, toOwner, (rows: Synced<Owner>[]) => copy.upsertOwners(rows, startedAt));
 
-    await cursors.list(crm, 'Accounts', ZOHO_FIELDS.Accounts, (records) =>
+    await wholeModule('Accounts', (records) =>
       run.page('Accounts', records, toAccount, (rows: Synced<Account>[]) => copy.upsertAccounts(rows, startedAt)),
     );
 
-    await cursors.list(crm, 'Contacts', ZOHO_FIELDS.Contacts, (records) =>
+    await wholeModule('Contacts', (records) =>
       run.page('Contacts', records, toContact, (rows: Synced<Contact>[]) => {
         for (const { value } of rows) contactAccount.set(value.id, value.accountId);
         return copy.upsertContacts(rows, startedAt);
@@ -123,7 +148,7 @@ export async function syncFull(deps: SyncFullDeps, options: SyncFullOptions = {}
     );
 
     const isOpen = options.isOpenStage ?? openStageTest(deps.rules ?? defaultDomainRules);
-    await cursors.list(crm, 'Deals', ZOHO_FIELDS.Deals, (records) =>
+    await wholeModule('Deals', (records) =>
       run.page('Deals', records, toDeal, async (rows: Synced<Deal>[]) => {
         for (const { value } of rows) dealAccount.set(value.id, value.accountId);
         return stages.note(await copy.upsertDeals(rows, startedAt), isOpen);
@@ -133,7 +158,7 @@ export async function syncFull(deps: SyncFullDeps, options: SyncFullOptions = {}
     await syncStageHistory(deps, run, 'Stage_History', stages.needHistory, options.historyConcurrency ?? 4);
 
     for (const module of ACTIVITY_MODULES) {
-      await cursors.list(crm, module, ZOHO_FIELDS[module], (records) =>
+      await wholeModule(module, (records) =>
         run.page(
           module,
           records,
@@ -143,6 +168,7 @@ export async function syncFull(deps: SyncFullDeps, options: SyncFullOptions = {}
       );
     }
 
+    sources.Notes = 'pages';
     await cursors.list(crm, 'Notes', ZOHO_FIELDS.Notes, (records) =>
       run.page(
         'Notes',
@@ -153,7 +179,7 @@ export async function syncFull(deps: SyncFullDeps, options: SyncFullOptions = {}
     );
 
     // Stage_History is a related list, not a module Zoho lists on its own.
-    for (const module of MODULE_ORDER.filter((m) => m !== 'Stage_History')) {
+    for (const module of FULL_SYNC_ORDER.filter((m) => m !== 'Stage_History')) {
       await copy.markModuleSynced(module, 'full', startedAt, run.counts[module].fetched);
     }
     await cursors.save(copy);
@@ -162,7 +188,12 @@ export async function syncFull(deps: SyncFullDeps, options: SyncFullOptions = {}
     await copy.finishSyncRun(runId, {
       status: 'succeeded',
       finishedAt,
-      counts: { ...run.counts, observedStageChanges: stages.observed, invalid: run.issueCount },
+      counts: {
+        ...run.counts,
+        observedStageChanges: stages.observed,
+        invalid: run.issueCount,
+        bulkReadFallbacks: bulkReadFallbacks.length,
+      },
       apiCalls,
       error: null,
     });
@@ -171,6 +202,8 @@ export async function syncFull(deps: SyncFullDeps, options: SyncFullOptions = {}
       counts: run.counts,
       observedStageChanges: stages.observed,
       issues: run.issues,
+      sources,
+      bulkReadFallbacks,
       apiCalls,
       startedAt,
       finishedAt,
@@ -180,7 +213,7 @@ export async function syncFull(deps: SyncFullDeps, options: SyncFullOptions = {}
       .finishSyncRun(runId, {
         status: 'failed',
         finishedAt: clock.now(),
-        counts: { ...run.counts, observedStageChanges: stages.observed },
+        counts: { ...run.counts, observedStageChanges: stages.observed, bulkReadFallbacks: bulkReadFallbacks.length },
         apiCalls: crm.apiCalls - apiCallsBefore,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       })

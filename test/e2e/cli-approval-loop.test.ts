@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sergas } from '../support/cli.ts';
+import { type CliResult, sergas } from '../support/cli.ts';
 import { tempHome } from '../support/local-home.ts';
 
 const fixture = new URL('../fixtures/sandbox/small-org.json', import.meta.url).pathname;
@@ -22,14 +23,26 @@ describe('the approval loop from the command line, one process per command', () 
   let home: Awaited<ReturnType<typeof tempHome>>;
   let env: Record<string, string>;
   let analysis: Analysis;
+  let sync: CliResult;
 
   beforeAll(async () => {
     home = await tempHome();
     env = { SERGAS_HOME: home.home, SERGAS_USER: 'maria' };
     expect((await sergas(['sandbox', 'load', fixture], env)).code).toBe(0);
-    expect((await sergas(['sync', '--full'], env)).code).toBe(0);
+    sync = await sergas(['sync', '--full', '--progress'], env);
+    expect(sync.code, sync.stderr).toBe(0);
   });
   afterAll(async () => home.remove());
+
+  it('syncs with a progress bar per module sized by Zoho’s counts, and ends with the counts and the API calls', async () => {
+    const org = JSON.parse(await readFile(fixture, 'utf8')) as Record<string, unknown[]>;
+    for (const module of ['Accounts', 'Contacts', 'Deals', 'Tasks', 'Notes']) {
+      const total = org[module]?.length ?? 0;
+      expect(sync.stderr).toMatch(new RegExp(`${module}\\s+\\[[^\\]]*\\] ${total}/${total}`));
+    }
+    expect(sync.stdout).toMatch(/^Accounts\s+\d+\s+\d+/m);
+    expect(sync.stderr).toMatch(/\d+ API calls \(\+7 to size the progress bars\)/);
+  });
 
   it('analyzes an account and prints the analysis contract', async () => {
     const result = await sergas(['analyze', SILENT_ACCOUNT, '--json', '--as-of', AS_OF], env);

@@ -30,6 +30,7 @@ describe('sergas sandbox faults', () => {
       rateLimitStorm: false,
       restOutage: true,
       mcpOutage: false,
+      bulkOutage: false,
       expireTokensEarly: false,
     });
     expect((await fetch(`${url}/crm/v8/Accounts`)).status).toBe(503);

@@ -217,7 +217,12 @@ export function budgetedCrmClient(client: CrmClient, budget: CreditBudget, prior
     ...(client.deletedRecords
       ? { deletedRecords: (module, options) => admitted(() => client.deletedRecords!(module, options)) }
       : {}),
+    ...(client.countRecords ? { countRecords: (module) => admitted(() => client.countRecords!(module)) } : {}),
     createRecords: (module, records) => admitted(() => client.createRecords(module, records)),
+    // One admission for the whole export: its few calls stand in for hundreds of listing calls.
+    ...(client.exportModule
+      ? { exportModule: (module, fields, onPage) => admitted(() => client.exportModule!(module, fields, onPage)) }
+      : {}),
   };
 }
 

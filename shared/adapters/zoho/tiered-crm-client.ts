@@ -1,11 +1,13 @@
 import { CrmRateLimitedError, CrmRequestError, RetryableUpstreamError } from '../../errors.ts';
 import type {
+  BulkReadModule,
   CrmClient,
   CrmModule,
   CrmWriteResult,
   DeletedRecordPage,
   DeletedRecordsOptions,
   ListOptions,
+  ModuleExport,
   RecordPage,
   ZohoRecord,
 } from '../../ports/crm-client.ts';
@@ -16,6 +18,13 @@ import { isAvailabilityError, provablyNotSent, retry } from './retry.ts';
 export interface CrmTier {
   name: string;
   client: CrmClient;
+}
+
+/** What exports whole modules for `exportModule` (ZohoBulkReadClient). */
+export interface BulkExporter {
+  exportModule: NonNullable<CrmClient['exportModule']>;
+  /** API calls it made (each costs Zoho credits). */
+  readonly apiCalls: number;
 }
 
 /** One tier's health, for /health. */
@@ -39,6 +48,11 @@ export interface TierFailure {
 
 export interface TieredCrmClientOptions {
   tiers: readonly CrmTier[];
+  /**
+   * Bulk Read, behind its own breaker (named `bulk-read`): offered as `exportModule` when given. It is not
+   * a tier of the per-call failover: an export that fails is the caller's to redo by paging.
+   */
+  bulkRead?: BulkExporter;
   /** Consecutive availability failures that open a tier's breaker (default 5). */
   failureThreshold?: number;
   /** How long an open tier is skipped before one probe call may try it (default 30 s). */
@@ -65,6 +79,13 @@ interface Tier {
   breaker: CircuitBreaker;
 }
 
+interface BulkTier {
+  exporter: BulkExporter;
+  breaker: CircuitBreaker;
+  /** Errors thrown by the caller's onPage, told apart from Zoho's by identity. */
+  callerErrors: WeakSet<object>;
+}
+
 /**
  * The CrmClient port over ordered tiers, each behind its own circuit breaker. Per call it skips tiers whose
  * breaker is open and moves on to the next when one is unavailable (5xx, 429, network).
@@ -79,7 +100,14 @@ interface Tier {
  * Compose REST tiers with `retries: 0`: retrying here as well would multiply the attempts.
  */
 export class TieredCrmClient implements CrmClient {
+  /** Present only when a Bulk Read exporter was given, so callers can tell whether to page instead. */
+  readonly exportModule?: (
+    module: BulkReadModule,
+    fields: readonly string[],
+    onPage: (records: ZohoRecord[]) => Promise<void>,
+  ) => Promise<ModuleExport>;
   readonly #tiers: Tier[];
+  readonly #bulk: BulkTier | null;
   readonly #readAttempts: number;
   readonly #backoff: { baseMs: number; capMs: number };
   readonly #provablyNotSent: (error: unknown) => boolean;
@@ -105,17 +133,38 @@ export class TieredCrmClient implements CrmClient {
     this.#sleep = options.sleep;
     this.#random = options.random;
     this.#onTierFailure = options.onTierFailure ?? (() => {});
+    if (options.bulkRead) {
+      const callerErrors = new WeakSet<object>();
+      const bulk: BulkTier = {
+        exporter: options.bulkRead,
+        callerErrors,
+        breaker: new CircuitBreaker({
+          name: 'bulk-read',
+          ...(options.failureThreshold === undefined ? {} : { failureThreshold: options.failureThreshold }),
+          ...(options.coolDownMs === undefined ? {} : { coolDownMs: options.coolDownMs }),
+          ...(options.now === undefined ? {} : { now: options.now }),
+          // The caller's own failure (its database, say) inside onPage says nothing about Zoho's Bulk API.
+          isFailure: (error) =>
+            !(typeof error === 'object' && error !== null && callerErrors.has(error)) && isAvailabilityError(error),
+        }),
+      };
+      this.#bulk = bulk;
+      this.exportModule = (module, fields, onPage) => this.#export(bulk, module, fields, onPage);
+    } else {
+      this.#bulk = null;
+    }
   }
 
-  /** API calls made through every tier (each costs Zoho credits). */
+  /** API calls made through every tier and Bulk Read (each costs Zoho credits). */
   get apiCalls(): number {
-    return this.#tiers.reduce((sum, tier) => sum + tier.client.apiCalls, 0);
+    return this.#tiers.reduce((sum, tier) => sum + tier.client.apiCalls, this.#bulk?.exporter.apiCalls ?? 0);
   }
 
-  /** Each tier's breaker, in preference order. */
+  /** Each tier's breaker, in preference order, then Bulk Read's when there is one. */
   tierStatus(): TierStatus[] {
-    return this.#tiers.map(({ name, breaker }) => ({
-      name,
+    const breakers = [...this.#tiers.map((tier) => tier.breaker), ...(this.#bulk ? [this.#bulk.breaker] : [])];
+    return breakers.map((breaker) => ({
+      name: breaker.name,
       state: breaker.state,
       failures: breaker.failures,
       lastError: breaker.lastError === null ? null : messageOf(breaker.lastError),
@@ -148,6 +197,14 @@ export class TieredCrmClient implements CrmClient {
     return this.#read(`searchRecords ${module}`, (client) => client.searchRecords(module, criteria, fields));
   }
 
+  countRecords(module: CrmModule): Promise<number> {
+    return this.#read(
+      `countRecords ${module}`,
+      (client) => client.countRecords!(module),
+      (client) => typeof client.countRecords === 'function',
+    );
+  }
+
   deletedRecords(module: CrmModule, options: DeletedRecordsOptions): Promise<DeletedRecordPage> {
     return this.#read(
       `deletedRecords ${module}`,
@@ -170,6 +227,35 @@ export class TieredCrmClient implements CrmClient {
       results.push(...(await this.#write(`createRecords ${module}`, (client) => client.createRecords(module, batch))));
     }
     return results;
+  }
+
+  /**
+   * One export through the Bulk Read breaker: refused unsent (CircuitOpenError) while it is open, and
+   * never retried here, since pages may already have reached the caller. Errors thrown by `onPage` pass
+   * through untouched and do not count against Zoho.
+   */
+  async #export(
+    bulk: BulkTier,
+    module: BulkReadModule,
+    fields: readonly string[],
+    onPage: (records: ZohoRecord[]) => Promise<void>,
+  ): Promise<ModuleExport> {
+    const operation = `exportModule ${module}`;
+    const guarded = async (records: ZohoRecord[]) => {
+      try {
+        await onPage(records);
+      } catch (error) {
+        if (typeof error === 'object' && error !== null) bulk.callerErrors.add(error);
+        throw error;
+      }
+    };
+    try {
+      return await bulk.breaker.run(() => bulk.exporter.exportModule(module, fields, guarded));
+    } catch (error) {
+      const fromCaller = typeof error === 'object' && error !== null && bulk.callerErrors.has(error);
+      if (!fromCaller) this.#onTierFailure({ tier: bulk.breaker.name, operation, error, failingOver: false });
+      throw error;
+    }
   }
 
   async #read<T>(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CrmRequestError } from '../../errors.ts';
+import { type AppError, CrmRateLimitedError, CrmRequestError, RetryableUpstreamError } from '../../errors.ts';
 import type { CrmWriteResult } from '../../ports/crm-client.ts';
 
 /** Zoho's v8 bodies, the same whichever transport (REST or MCP) carried them. */
@@ -57,4 +57,26 @@ export function parseJson(text: string | undefined): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** What a failed call's error carries: the HTTP status and Zoho's own code, message and details. */
+export function zohoDetails(status: number, body: unknown): Record<string, unknown> {
+  const error = ZohoError.safeParse(body);
+  if (!error.success) return { httpStatus: status };
+  return { httpStatus: status, code: error.data.code, message: error.data.message, details: error.data.details };
+}
+
+/**
+ * The error a Zoho answer that is not a success becomes, in the taxonomy the workflows retry on: 429 →
+ * CrmRateLimitedError, 5xx → RetryableUpstreamError, anything else → CrmRequestError naming Zoho's code.
+ * `what` names the call (`Zoho GET Accounts`); `text` is the raw body, quoted when it is not Zoho's JSON.
+ */
+export function zohoFailure(what: string, status: number, body: unknown, text: string): AppError {
+  const details = zohoDetails(status, body);
+  if (status === 429) return new CrmRateLimitedError(`${what}: Zoho rate limit reached`, { details });
+  if (status >= 500) return new RetryableUpstreamError(`${what} failed with HTTP ${status}`, { details });
+  const error = ZohoError.safeParse(body);
+  const code = error.success ? error.data.code : `HTTP_${status}`;
+  const message = error.success ? (error.data.message ?? '') : text.slice(0, 200);
+  return new CrmRequestError(`${what} failed: ${code}${message ? ` (${message})` : ''}`, { details });
 }

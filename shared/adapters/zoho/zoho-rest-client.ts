@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CrmRateLimitedError, CrmRequestError, RetryableUpstreamError } from '../../errors.ts';
+import { CrmRequestError, RetryableUpstreamError } from '../../errors.ts';
 import type {
   CrmClient,
   CrmModule,
@@ -22,6 +22,7 @@ import {
   WriteEnvelope,
   writeResultOf,
   ZohoError,
+  zohoFailure,
 } from './zoho-envelopes.ts';
 import type { ZohoTokenSource } from './zoho-oauth.ts';
 
@@ -51,7 +52,7 @@ export interface TokenRecordPage extends RecordPage {
 /** Zoho serves at most 10 numbered pages of 200; past them only `page_token` works. */
 
 const UserRef = z.looseObject({ id: z.string().min(1), name: z.string().nullish() });
-const DeletedEnvelope = z.looseObject({
+export const DeletedEnvelope = z.looseObject({
   data: z.array(
     z.looseObject({
       id: z.string().min(1),
@@ -61,7 +62,7 @@ const DeletedEnvelope = z.looseObject({
   ),
   info: InfoSchema,
 });
-const UsersEnvelope = z.looseObject({ users: z.array(RecordSchema), info: InfoSchema });
+export const UsersEnvelope = z.looseObject({ users: z.array(RecordSchema), info: InfoSchema });
 
 type Params = Record<string, string | number | undefined>;
 
@@ -169,6 +170,13 @@ export class ZohoRestClient implements CrmClient {
       })),
       moreRecords: envelope.info?.more_records ?? false,
     };
+  }
+
+  async countRecords(module: CrmModule): Promise<number> {
+    const reply = await this.#send('GET', `${module}/actions/count`, {});
+    const count = (reply.body as { count?: unknown } | null)?.count;
+    if (typeof count !== 'number') throw new CrmRequestError(`GET ${module}/actions/count: no count in the answer`);
+    return count;
   }
 
   async getRecord(module: CrmModule, id: string, fields?: readonly string[]): Promise<ZohoRecord | null> {
@@ -297,26 +305,17 @@ export class ZohoRestClient implements CrmClient {
         token = await this.#tokens.refresh(token.accessToken);
         continue;
       }
-      if (status === 429) {
-        throw new CrmRateLimitedError(`${what}: Zoho rate limit reached`, { details: zohoDetails(status, body) });
+      if (status >= 500 && method === 'GET' && failures < this.#retries) {
+        await this.#backoff(failures++);
+        continue;
       }
-      if (status >= 500) {
-        if (method === 'GET' && failures < this.#retries) {
-          await this.#backoff(failures++);
-          continue;
-        }
-        throw new RetryableUpstreamError(`${what} failed with HTTP ${status}`, { details: zohoDetails(status, body) });
-      }
+      if (status === 429 || status >= 500) throw zohoFailure(what, status, body, text);
       if (status >= 200 && status < 300) {
         if (body === undefined) throw new CrmRequestError(`${what}: HTTP ${status} with a body that is not JSON`);
         return { status, body };
       }
       if (options.acceptRecordErrors && WriteEnvelope.safeParse(body).success) return { status, body };
-      const code = error.success ? error.data.code : `HTTP_${status}`;
-      const message = error.success ? (error.data.message ?? '') : text.slice(0, 200);
-      throw new CrmRequestError(`${what} failed: ${code}${message ? ` (${message})` : ''}`, {
-        details: zohoDetails(status, body),
-      });
+      throw zohoFailure(what, status, body, text);
     }
   }
 
@@ -346,13 +345,6 @@ export class ZohoRestClient implements CrmClient {
 function modifiedSinceHeader(since: Date | undefined): Record<string, string> {
   if (since === undefined) return {};
   return { 'if-modified-since': `${since.toISOString().slice(0, 19)}+00:00` };
-}
-
-/** What a CrmRequestError carries: the HTTP status and Zoho's own code, message and details. */
-function zohoDetails(status: number, body: unknown): Record<string, unknown> {
-  const error = ZohoError.safeParse(body);
-  if (!error.success) return { httpStatus: status };
-  return { httpStatus: status, code: error.data.code, message: error.data.message, details: error.data.details };
 }
 
 function messageOf(error: unknown): string {

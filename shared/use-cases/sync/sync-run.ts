@@ -51,6 +51,21 @@ export class SyncRun<M extends string> {
     this.progress(module, counts.fetched);
   }
 
+  /**
+   * Remembers `module`'s counts and the issues so far; the returned function puts them back, for a module
+   * that is fetched again from the start (a failed export redone by paging) and must not count twice.
+   */
+  checkpoint(module: M): () => void {
+    const counts = { ...this.counts[module] };
+    const listed = this.issues.length;
+    const issueCount = this.issueCount;
+    return () => {
+      Object.assign(this.counts[module], counts);
+      this.issues.length = listed;
+      this.issueCount = issueCount;
+    };
+  }
+
   report(issue: MappingIssue): void {
     this.issueCount += 1;
     if (this.issues.length < MAX_LISTED_ISSUES) this.issues.push(issue);

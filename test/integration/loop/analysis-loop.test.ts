@@ -65,6 +65,7 @@ describe.each(backends)('the analysis loop on %s', (_name, makeBackend) => {
     expect(deps.crmTiers()).toEqual([
       { name: 'mcp', state: 'closed', failures: 0, lastError: null },
       { name: 'rest', state: 'closed', failures: 0, lastError: null },
+      { name: 'bulk-read', state: 'closed', failures: 0, lastError: null },
     ]);
   });
 

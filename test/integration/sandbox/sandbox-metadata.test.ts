@@ -154,6 +154,60 @@ describe('field metadata', () => {
   });
 });
 
+describe('related-list metadata', () => {
+  it('lists a module’s related lists in Zoho’s shape, with the href to call each by', async () => {
+    const response = await api('/settings/related_lists?module=accounts');
+    expect(response.status).toBe(200);
+    const { related_lists: lists } = await response.json();
+    expect(lists.map((list: Json) => list.api_name)).toEqual([
+      'Contacts',
+      'Deals',
+      'Tasks',
+      'Calls',
+      'Events',
+      'Notes',
+    ]);
+    const { modules } = await (await api('/settings/modules/Contacts')).json();
+    expect(lists[0]).toEqual({
+      id: expect.stringMatching(/^\d{19}$/),
+      sequence_number: '1',
+      display_label: 'Contacts',
+      api_name: 'Contacts',
+      module: { api_name: 'Contacts', id: modules[0].id },
+      name: 'Contacts',
+      action: null,
+      href: 'Accounts/{ENTITYID}/Contacts',
+      type: 'default',
+      connectedmodule: null,
+      linkingmodule: null,
+    });
+    expect(lists.find((list: Json) => list.api_name === 'Events')).toMatchObject({ display_label: 'Meetings' });
+    expect(new Set(lists.map((list: Json) => list.id)).size).toBe(lists.length);
+  });
+
+  it('gives a deal’s Stage_History no module of its own, and serves every list it names', async () => {
+    const { related_lists: lists } = await (await api('/settings/related_lists?module=Deals')).json();
+    expect(lists.find((list: Json) => list.api_name === 'Stage_History')).toMatchObject({
+      module: null,
+      href: 'Deals/{ENTITYID}/Stage_History',
+    });
+    const deal = (await (await api('/Deals?fields=Deal_Name&per_page=1')).json()).data[0];
+    for (const list of lists) {
+      const path = list.href.replace('{ENTITYID}', deal.id);
+      expect((await api(`/${path}?fields=id`)).status, path).not.toBe(400);
+    }
+  });
+
+  it('wants a module, and a known one', async () => {
+    const missing = await api('/settings/related_lists');
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ code: 'REQUIRED_PARAM_MISSING', details: { param_name: 'module' } });
+    const unknown = await api('/settings/related_lists?module=Leads');
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ code: 'INVALID_MODULE', status: 'error' });
+  });
+});
+
 describe('the current user', () => {
   it('is the org’s administrator', async () => {
     const response = await api('/users?type=CurrentUser');

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SandboxBulkReadOptions } from '../../../local/zoho-sandbox/sandbox-bulk-read.ts';
 import type { SandboxOrg } from '../../../local/zoho-sandbox/sandbox-org.ts';
 import { DEFAULT_SANDBOX_CREDENTIALS, startSandboxServer } from '../../../local/zoho-sandbox/sandbox-server.ts';
 import { SandboxStore } from '../../../local/zoho-sandbox/sandbox-store.ts';
@@ -28,7 +29,7 @@ export interface RunningSandbox {
 
 export async function startSandbox(
   org: SandboxOrg,
-  options: { accessTokenTtlSeconds?: number; mcpKey?: string } = {},
+  options: { accessTokenTtlSeconds?: number; mcpKey?: string; bulkRead?: SandboxBulkReadOptions } = {},
 ): Promise<RunningSandbox> {
   const dir = await mkdtemp(join(tmpdir(), 'sergas-sandbox-'));
   let offsetMs = 0;
