@@ -192,6 +192,8 @@ export async function openLocalContainer(config: Config, options: OpenOptions = 
     config:
       config.crm.kind === 'sandbox' ? { ...config, notificationToken: await localNotificationToken(config) } : config,
     db,
+    // Through the socket `db` is a PgDb, but behind it is still our PGlite, which loads pgvector.
+    databaseHasPgvector: config.database.kind === 'pglite',
     cache: openCache(config),
     zoho,
     workflow: () => {

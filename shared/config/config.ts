@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_CLAUDE_MODEL } from '../adapters/anthropic/claude-models.ts';
+import { TITAN_TEXT_EMBEDDINGS_V2 } from '../adapters/embeddings/embedding-models.ts';
 import { type DomainRules, DomainRulesSchema } from '../domain/domain-rules.ts';
 import { ConfigError } from '../errors.ts';
 import { ZOHO_DATA_CENTRE_CODES, zohoEndpoints } from './zoho-data-centres.ts';
@@ -36,11 +38,32 @@ export const ConfigSchema = z.object({
   ZOHO_API_DOMAIN: optionalUrl,
   /** Zoho's hosted MCP endpoint for the org, key included; when set, CRM calls try it before REST. */
   ZOHO_MCP_URL: optionalUrl,
+  /** Zoho's official TypeScript SDK as a tier between MCP and REST; off by default (107 MB, a singleton, slow to load). */
+  ZOHO_SDK_TIER: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   ZOHO_CLIENT_ID: z.string().optional(),
   ZOHO_CLIENT_SECRET: z.string().optional(),
   ZOHO_REFRESH_TOKEN: z.string().optional(),
   ZOHO_SECRET_ARN: z.string().optional(),
   ZOHO_NOTIFICATION_TOKEN: z.string().min(16).max(50).optional(),
+  /** Claude writes the recommendations when a key is set (on AWS it comes from ANTHROPIC_SECRET_ARN). */
+  ANTHROPIC_API_KEY: z.string().optional(),
+  ANTHROPIC_SECRET_ARN: z.string().optional(),
+  ANTHROPIC_MODEL: z.string().min(1).default(DEFAULT_CLAUDE_MODEL),
+  ANTHROPIC_BASE_URL: optionalUrl,
+  /** Per request; the SDK retries timeouts, 429 and 5xx. The author's Lambda (100 s) must fit every attempt. */
+  ANTHROPIC_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(25_000),
+  ANTHROPIC_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** Once the day's LLM calls have cost this much (tenant time zone), the rules write the recommendations. */
+  LLM_DAILY_BUDGET_USD: z.coerce.number().min(0).default(5),
+  /** Qdrant holds the vectors when set; otherwise pgvector in the embedded database, or memory. */
+  QDRANT_URL: z.url({ protocol: /^https?$/ }).optional(),
+  QDRANT_API_KEY: z.string().min(1).optional(),
+  /** How note text becomes vectors: the offline lexical embedder, or Amazon Titan on Bedrock. */
+  EMBEDDINGS: z.enum(['lexical', 'bedrock']).default('lexical'),
+  BEDROCK_EMBEDDING_MODEL_ID: z.string().min(1).default(TITAN_TEXT_EMBEDDINGS_V2),
   STATE_MACHINE_ARN: z.string().optional(),
   AWS_REGION: z.string().optional(),
 });
@@ -88,9 +111,23 @@ export interface Config {
         refreshToken: string;
       }
     | { kind: 'sandbox'; dataDir: string };
+  /** Whether CRM calls try Zoho's official SDK between MCP and REST (never on AWS). */
+  zohoSdkTier: boolean;
   workflow: { kind: 'step-functions'; stateMachineArn: string } | { kind: 'local' };
   /** The token Zoho echoes in notification callbacks; none means every callback is refused. */
   notificationToken: string | null;
+  /** Who writes the recommendations: Claude with an API key, the deterministic rules without. */
+  llm: {
+    anthropicApiKey: string | null;
+    model: string;
+    baseUrl: string | null;
+    timeoutMs: number;
+    maxRetries: number;
+    dailyBudgetUsd: number;
+  };
+  /** Where vectors live: Qdrant when configured, else the database (pgvector when it is PGlite) decides. */
+  vectors: { kind: 'qdrant'; url: string; apiKey: string | null } | { kind: 'database' };
+  embeddings: { kind: 'lexical' } | { kind: 'bedrock'; modelId: string; region: string | null };
 }
 
 /** Parses the environment once; throws ConfigError listing every problem. */
@@ -122,10 +159,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : { kind: 'pglite', dataDir: resolve(home, 'pgdata') },
     cache: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' },
     crm: zohoCrmConfig(e) ?? { kind: 'sandbox', dataDir: resolve(home, 'sandbox') },
+    zohoSdkTier: e.ZOHO_SDK_TIER,
     workflow: e.STATE_MACHINE_ARN
       ? { kind: 'step-functions', stateMachineArn: e.STATE_MACHINE_ARN }
       : { kind: 'local' },
     notificationToken: e.ZOHO_NOTIFICATION_TOKEN ?? null,
+    llm: {
+      anthropicApiKey: e.ANTHROPIC_API_KEY?.trim() || null,
+      model: e.ANTHROPIC_MODEL,
+      baseUrl: e.ANTHROPIC_BASE_URL ?? null,
+      timeoutMs: e.ANTHROPIC_TIMEOUT_MS,
+      maxRetries: e.ANTHROPIC_MAX_RETRIES,
+      dailyBudgetUsd: e.LLM_DAILY_BUDGET_USD,
+    },
+    vectors: e.QDRANT_URL
+      ? { kind: 'qdrant', url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY ?? null }
+      : { kind: 'database' },
+    embeddings:
+      e.EMBEDDINGS === 'bedrock'
+        ? { kind: 'bedrock', modelId: e.BEDROCK_EMBEDDING_MODEL_ID, region: e.AWS_REGION ?? null }
+        : { kind: 'lexical' },
   };
 }
 

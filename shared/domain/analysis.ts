@@ -129,3 +129,6 @@ export interface ComplianceReport {
   piiDetected: PiiFinding[];
   policyViolations: PolicyViolation[];
 }
+
+/** What became of a recommendation: a person's decision, its execution, or no decision in time. */
+export type RecommendationOutcomeKind = 'approved' | 'edited' | 'rejected' | 'executed' | 'expired';

@@ -1,5 +1,6 @@
 import type { ComplianceReport, Health, RiskLevel, Signal } from '../domain/analysis.ts';
 import type { ChangedField } from '../domain/change-detection.ts';
+import type { MemoryAnalysis } from '../domain/memory/account-memory.ts';
 
 /** The seed's orchestrator states, as a run's status. */
 export type RunStatus =
@@ -28,6 +29,8 @@ export interface RunAnalysis {
   priorityScore?: number;
   needsReview?: boolean;
   compliance?: ComplianceReport;
+  /** The Memory Analyst's graph and history patterns. */
+  memory?: MemoryAnalysis;
 }
 
 export interface Run {

@@ -48,9 +48,16 @@ export async function awsContainer(env: Record<string, string | undefined> = pro
   }
 
   const zoho = env.ZOHO_SECRET_ARN ? await secrets.json(env.ZOHO_SECRET_ARN) : {};
+  // Only the Recommendation Author's function is bound to the Anthropic secret (`{"api_key": "…"}`);
+  // an empty key (the secret as deployed, before anyone set it) leaves the rules writing.
+  if (env.ANTHROPIC_SECRET_ARN) {
+    const anthropic = await secrets.json(env.ANTHROPIC_SECRET_ARN);
+    config.llm.anthropicApiKey = anthropic.api_key?.trim() || config.llm.anthropicApiKey;
+  }
   return assembleContainer({
-    // The webhook's verification token lives with the other Zoho credentials.
-    config: { ...config, notificationToken: zoho.notification_token ?? config.notificationToken },
+    // The webhook's verification token lives with the other Zoho credentials. Zoho's SDK is never a tier
+    // on Lambda: it is left out of the bundles (infra/bundle-functions.ts), so it could not load.
+    config: { ...config, zohoSdkTier: false, notificationToken: zoho.notification_token ?? config.notificationToken },
     db,
     cache: cache ?? new MemoryCache(),
     zoho: {

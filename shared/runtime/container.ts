@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { ClaudeRecommendationAuthor } from '../adapters/anthropic/claude-recommendation-author.ts';
 import { MemoryCache } from '../adapters/cache/memory-cache.ts';
 import { RedisCache } from '../adapters/cache/redis-cache.ts';
 import { migrate } from '../adapters/db/migrate.ts';
@@ -7,17 +10,28 @@ import { SqlApprovalRepository } from '../adapters/db/sql-approval-repository.ts
 import { SqlAuditLog } from '../adapters/db/sql-audit-log.ts';
 import { SqlBaselineRepository } from '../adapters/db/sql-baseline-repository.ts';
 import { SqlCrmCopy } from '../adapters/db/sql-crm-copy.ts';
+import { SqlCrmLinks } from '../adapters/db/sql-crm-links.ts';
 import { SqlCrmWriteLog } from '../adapters/db/sql-crm-write-log.ts';
+import { SqlKnowledgeGraph } from '../adapters/db/sql-knowledge-graph.ts';
+import { SqlLlmUsageLog } from '../adapters/db/sql-llm-usage.ts';
 import { SqlRecommendationRepository } from '../adapters/db/sql-recommendation-repository.ts';
 import { SqlRunRepository } from '../adapters/db/sql-run-repository.ts';
+import { BedrockTitanEmbedder } from '../adapters/embeddings/bedrock-titan-embedder.ts';
+import { LexicalHashingEmbedder } from '../adapters/embeddings/lexical-hashing-embedder.ts';
+import { MemoryVectorStore } from '../adapters/vectors/memory-vector-store.ts';
+import { PgvectorStore } from '../adapters/vectors/pgvector-store.ts';
+import { QdrantVectorStore } from '../adapters/vectors/qdrant-vector-store.ts';
 import { budgetedCrmClient, CreditBudget, type CrmPriority } from '../adapters/zoho/credit-budget.ts';
-import { TieredCrmClient, type TierStatus } from '../adapters/zoho/tiered-crm-client.ts';
+import { lazyZohoSdkCrmClient } from '../adapters/zoho/lazy-crm-client.ts';
+import { type CrmTier, TieredCrmClient, type TierStatus } from '../adapters/zoho/tiered-crm-client.ts';
+import { ZohoBulkReadClient } from '../adapters/zoho/zoho-bulk-read-client.ts';
 import { ZohoMcpClient } from '../adapters/zoho/zoho-mcp-client.ts';
 import { ZohoNotificationChannels } from '../adapters/zoho/zoho-notification-channels.ts';
 import { ZohoOAuth } from '../adapters/zoho/zoho-oauth.ts';
 import { ZohoRestClient } from '../adapters/zoho/zoho-rest-client.ts';
 import type { Config } from '../config/config.ts';
-import { type DomainRules, defaultDomainRules } from '../domain/domain-rules.ts';
+import type { DomainRules } from '../domain/domain-rules.ts';
+import { ConfigError } from '../errors.ts';
 import type { ApprovalRepository } from '../ports/approvals.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { BaselineRepository } from '../ports/baselines.ts';
@@ -27,10 +41,16 @@ import type { CrmClient } from '../ports/crm-client.ts';
 import type { CrmCopy } from '../ports/crm-copy.ts';
 import type { CrmWriteLog } from '../ports/crm-writes.ts';
 import type { Db } from '../ports/db.ts';
+import type { Embedder } from '../ports/embedder.ts';
+import type { CrmLinkReader, KnowledgeGraph } from '../ports/knowledge-graph.ts';
+import type { LlmUsageLog } from '../ports/llm-usage.ts';
 import type { NotificationChannels } from '../ports/notification-channels.ts';
+import { type RecommendationAuthor, ruleRecommendationAuthor } from '../ports/recommendation-author.ts';
 import type { RecommendationRepository } from '../ports/recommendations.ts';
 import type { RunRepository } from '../ports/runs.ts';
+import type { VectorStore } from '../ports/vector-store.ts';
 import type { WorkflowEngine } from '../ports/workflow-engine.ts';
+import { withRecordedAcceptance } from '../use-cases/record-recommendation-outcomes.ts';
 
 /** Every port, with the adapter config picked. Use cases take the subset they need. */
 export interface Container {
@@ -45,7 +65,18 @@ export interface Container {
   channels: NotificationChannels;
   copy: CrmCopy;
   runs: RunRepository;
+  /** Its `history` takes each type's acceptance from the outcomes recorded in the knowledge graph. */
   recommendations: RecommendationRepository;
+  /** The Memory Analyst's knowledge graph, and the CRM copy's links it is built from. */
+  graph: KnowledgeGraph;
+  crmLinks: CrmLinkReader;
+  /** The Recommendation Author: Claude with an Anthropic API key, the deterministic rules without. */
+  author: RecommendationAuthor;
+  /** Every LLM call's tokens and cost; the daily budget reads it. */
+  llmUsage: LlmUsageLog;
+  /** Similar accounts and note recall: Qdrant, pgvector in PGlite, or memory (vectors are rebuilt from the copy). */
+  vectors: VectorStore;
+  embedder: Embedder;
   approvals: ApprovalRepository;
   audit: AuditLog;
   baselines: BaselineRepository;
@@ -82,6 +113,21 @@ export function openCache(config: Config): Cache {
 }
 
 /**
+ * Qdrant when configured; else pgvector when the database is the embedded PGlite (which loads it), even
+ * reached through its socket; else memory, since a plain Postgres may lack pgvector.
+ */
+export function openVectorStore(config: Config, db: Db, databaseHasPgvector = db.kind === 'pglite'): VectorStore {
+  if (config.vectors.kind === 'qdrant') return new QdrantVectorStore(config.vectors);
+  return databaseHasPgvector ? new PgvectorStore(db) : new MemoryVectorStore();
+}
+
+export function openEmbedder(config: Config): Embedder {
+  if (config.embeddings.kind === 'lexical') return new LexicalHashingEmbedder();
+  const { modelId, region } = config.embeddings;
+  return new BedrockTitanEmbedder({ modelId, client: new BedrockRuntimeClient(region ? { region } : {}) });
+}
+
+/**
  * The composition root. Callers supply what differs between AWS and local (the database handle when
  * it is shared, the Zoho connection, the workflow engine); everything else is picked from config.
  */
@@ -92,6 +138,8 @@ export function assembleContainer(parts: {
   zoho: ZohoConnection;
   workflow: (partial: Omit<Container, 'workflow' | 'close'>) => WorkflowEngine;
   clock?: Clock;
+  /** Whether `db` has pgvector (the embedded PGlite behind a socket has); by default, when it is PGlite. */
+  databaseHasPgvector?: boolean;
   /** Releases what the caller opened (the database, servers); the cache is closed here. */
   onClose?: () => Promise<void>;
 }): Container {
@@ -107,12 +155,18 @@ export function assembleContainer(parts: {
   const crm = new TieredCrmClient({
     tiers: [
       ...(mcp ? [{ name: 'mcp', client: mcp }] : []),
+      ...(config.zohoSdkTier ? [sdkTier(config, parts.zoho)] : []),
       {
         name: 'rest',
         client: new ZohoRestClient({ tokens, retries: 0, fetch: budget.wrap(fetch), ...apiDomain }),
       },
     ],
+    // Full syncs export the big modules through Bulk Read (a few calls per 200,000 records) and page
+    // through REST when it fails.
+    bulkRead: new ZohoBulkReadClient({ tokens, fetch: budget.wrap(fetch), ...apiDomain }),
   });
+  const llmUsage = new SqlLlmUsageLog(db);
+  const graph = new SqlKnowledgeGraph(db);
   const partial = {
     config,
     db,
@@ -123,13 +177,19 @@ export function assembleContainer(parts: {
     channels: new ZohoNotificationChannels({ tokens, fetch: budget.wrap(fetch), ...apiDomain }),
     copy: new SqlCrmCopy(db),
     runs: new SqlRunRepository(db),
-    recommendations: new SqlRecommendationRepository(db),
+    recommendations: withRecordedAcceptance(new SqlRecommendationRepository(db), graph),
+    graph,
+    crmLinks: new SqlCrmLinks(db),
+    llmUsage,
+    author: recommendationAuthorFor(config, llmUsage, parts.clock ?? systemClock),
+    vectors: openVectorStore(config, db, parts.databaseHasPgvector),
+    embedder: openEmbedder(config),
     approvals: new SqlApprovalRepository(db),
     audit: new SqlAuditLog(db),
     baselines: new SqlBaselineRepository(db),
     writes: new SqlCrmWriteLog(db),
     clock: parts.clock ?? systemClock,
-    rules: defaultDomainRules,
+    rules: config.rules,
     newId: () => crypto.randomUUID(),
   };
   return {
@@ -141,4 +201,34 @@ export function assembleContainer(parts: {
       await cache.close();
     },
   };
+}
+
+/**
+ * Zoho's official SDK between MCP and REST (ZOHO_SDK_TIER, never on AWS), imported on its first call so a
+ * process that never reaches it never loads it. It sends through its own HTTP client and refreshes its own
+ * access token, so its calls bypass the credit budget's fetch wrapper.
+ */
+function sdkTier(config: Config, zoho: ZohoConnection): CrmTier {
+  if (!zoho.apiDomain) {
+    throw new ConfigError(['ZOHO_SDK_TIER: needs the API domain (ZOHO_API_DOMAIN or ZOHO_DATA_CENTRE)']);
+  }
+  const { accountsUrl, apiDomain, clientId, clientSecret, refreshToken } = zoho;
+  return {
+    name: 'sdk',
+    client: lazyZohoSdkCrmClient({
+      accountsUrl,
+      apiDomain,
+      clientId,
+      clientSecret,
+      refreshToken,
+      resourcePath: join(config.home, 'zoho-sdk'),
+    }),
+  };
+}
+
+/** Claude writes the recommendations when there is an API key; the rules always can, and are its fallback. */
+function recommendationAuthorFor(config: Config, usage: LlmUsageLog, clock: Clock): RecommendationAuthor {
+  const { anthropicApiKey, ...llm } = config.llm;
+  if (!anthropicApiKey) return ruleRecommendationAuthor;
+  return new ClaudeRecommendationAuthor({ ...llm, apiKey: anthropicApiKey, usage, clock });
 }

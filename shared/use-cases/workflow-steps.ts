@@ -5,16 +5,19 @@ import { baselineFieldsOf, changedFields } from '../domain/change-detection.ts';
 import { maskPii } from '../domain/compliance/mask-pii.ts';
 import { reviewRecommendation } from '../domain/compliance/review-recommendation.ts';
 import type { DomainRules } from '../domain/domain-rules.ts';
-import { authorRecommendations } from '../domain/recommendations/author-recommendations.ts';
 import { healthOf, needsReview, priorityScoreOf, riskLevelOf } from '../domain/scores.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { BaselineRepository } from '../ports/baselines.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CrmCopyReader } from '../ports/crm-copy.ts';
+import type { CrmLinkReader, KnowledgeGraph } from '../ports/knowledge-graph.ts';
+import { type RecommendationAuthor, ruleRecommendationAuthor } from '../ports/recommendation-author.ts';
 import type { RecommendationRepository } from '../ports/recommendations.ts';
 import type { Run, RunRepository } from '../ports/runs.ts';
 import { loadAccountSnapshot } from './account-snapshot.ts';
+import { analyzeAccountMemory, memorySummaryOf } from './analyze-account-memory.ts';
+import { recordRecommendationOutcomes } from './record-recommendation-outcomes.ts';
 
 /** What the analysis steps of the workflow share. */
 export interface AnalysisStepDeps {
@@ -26,6 +29,12 @@ export interface AnalysisStepDeps {
   clock: Clock;
   rules: DomainRules;
   newId: () => string;
+}
+
+/** What the Memory Analyst's steps need beyond the analysis steps' ports. */
+export interface MemoryStepDeps {
+  graph: KnowledgeGraph;
+  crmLinks: CrmLinkReader;
 }
 
 /** The payload every analysis step receives from the state machine. */
@@ -80,29 +89,41 @@ export async function retrieveAccountData(deps: AnalysisStepDeps, input: StepInp
   return { signals: signals.map((s) => `${s.type}:${s.severity}`), changedFields: changes.length };
 }
 
-/** MemoryAnalysis (Memory Analyst): the account's timeline from the synced activities. */
-export async function analyzeMemory(deps: AnalysisStepDeps, input: StepInput) {
+/**
+ * MemoryAnalysis (Memory Analyst): the account's timeline, its knowledge graph refreshed from the CRM copy,
+ * and the patterns in its history (engagement rhythm, commitments, sentiment trend, renewal risk).
+ */
+export async function analyzeMemory(deps: AnalysisStepDeps & MemoryStepDeps, input: StepInput) {
   await deps.runs.setStatus(input.runId, 'MEMORY_ANALYSIS');
   const snapshot = await loadAccountSnapshot(deps, input.accountId);
-  const { stats, entries } = buildTimeline(snapshot, new Date(input.asOf), deps.rules);
+  const asOf = new Date(input.asOf);
+  const { stats, entries } = buildTimeline(snapshot, asOf, deps.rules);
   const timeline = {
     lastActivityAt: stats.lastActivityAt?.toISOString() ?? null,
     activitiesLast30Days: stats.activitiesLast30Days,
     entries: entries.length,
   };
-  await deps.runs.saveAnalysis(input.runId, { timeline });
+  const memory = await analyzeAccountMemory(deps, { snapshot, asOf });
+  await deps.runs.saveAnalysis(input.runId, { timeline, memory });
+  const summary = memorySummaryOf(memory);
   await deps.audit.record({
     agentId: 'memory-analyst',
-    action: 'account.timeline_built',
+    action: 'account.memory_analyzed',
     resourceType: 'account',
     resourceId: input.accountId,
-    details: { runId: input.runId, ...timeline },
+    details: { runId: input.runId, ...timeline, ...summary },
   });
-  return timeline;
+  return { ...timeline, ...summary };
 }
 
-/** Recommendation (Recommendation Author): scores, then recommendations with evidence and drafts. */
-export async function draftRecommendations(deps: AnalysisStepDeps, input: StepInput) {
+/**
+ * Recommendation (Recommendation Author): scores, then recommendations with evidence and drafts, written
+ * by Claude or by the rules (when no author is given); the audit says which, and why the rules stood in.
+ */
+export async function draftRecommendations(
+  deps: AnalysisStepDeps & { author?: RecommendationAuthor },
+  input: StepInput,
+) {
   await deps.runs.setStatus(input.runId, 'RECOMMENDATION');
   const run = await runOf(deps, input.runId);
   const existing = await deps.recommendations.listByRun(input.runId);
@@ -115,7 +136,8 @@ export async function draftRecommendations(deps: AnalysisStepDeps, input: StepIn
   const health = healthOf(signals, snapshot, asOf, deps.rules);
   const riskLevel = riskLevelOf(signals);
   const priorityScore = priorityScoreOf({ riskLevel, changes, snapshot, asOf }, deps.rules);
-  const recommendations = authorRecommendations({
+  const authored = await (deps.author ?? ruleRecommendationAuthor).draft({
+    runId: input.runId,
     snapshot,
     signals,
     health,
@@ -125,6 +147,7 @@ export async function draftRecommendations(deps: AnalysisStepDeps, input: StepIn
     history: await deps.recommendations.history(input.accountId, asOf),
     newId: deps.newId,
   });
+  const { recommendations } = authored;
   await deps.recommendations.saveForRun(input.runId, recommendations);
   await deps.runs.saveAnalysis(input.runId, {
     health,
@@ -139,7 +162,9 @@ export async function draftRecommendations(deps: AnalysisStepDeps, input: StepIn
     resourceId: input.accountId,
     details: {
       runId: input.runId,
-      author: 'rules',
+      author: authored.author,
+      ...(authored.fallbackReason ? { fallbackReason: maskPii(authored.fallbackReason) } : {}),
+      ...(authored.usage ? { llm: authored.usage } : {}),
       recommendations: recommendations.map((r) => ({ id: r.id, type: r.type })),
     },
   });
@@ -204,8 +229,11 @@ function combineReports(reports: readonly ComplianceReport[]): ComplianceReport 
   };
 }
 
-/** MemorySync: the review becomes the new baseline for change detection; the run completes. */
-export async function syncMemory(deps: AnalysisStepDeps, input: StepInput) {
+/**
+ * MemorySync: the review becomes the new baseline for change detection, each recommendation's outcome is
+ * recorded in the knowledge graph, and the run completes.
+ */
+export async function syncMemory(deps: AnalysisStepDeps & MemoryStepDeps, input: StepInput) {
   await deps.runs.setStatus(input.runId, 'MEMORY_SYNC');
   const run = await runOf(deps, input.runId);
   if (run.analysis.reviewedFields) {
@@ -216,20 +244,17 @@ export async function syncMemory(deps: AnalysisStepDeps, input: StepInput) {
       fields: run.analysis.reviewedFields,
     });
   }
-  const outcomes = (await deps.recommendations.listByRun(input.runId)).map((r) => ({
-    id: r.id,
-    type: r.type,
-    status: r.status,
-  }));
+  // The feedback loop: each recommendation's outcome joins the graph and the tenant's acceptance history.
+  const { outcomes, recorded } = await recordRecommendationOutcomes(deps, input.runId);
   await deps.runs.finish(input.runId, 'COMPLETED');
   await deps.audit.record({
     agentId: 'orchestrator',
     action: 'run.completed',
     resourceType: 'account',
     resourceId: input.accountId,
-    details: { runId: input.runId, outcomes },
+    details: { runId: input.runId, outcomes, recordedOutcomes: recorded },
   });
-  return { outcomes: outcomes.length };
+  return { outcomes: outcomes.length, recordedOutcomes: recorded };
 }
 
 /** RecordFailure: the run ends FAILED with the error the state machine caught. */

@@ -1,4 +1,5 @@
 import { PGlite, type Transaction, types } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
 import type { Db } from '../../ports/db.ts';
 
 type Queryable = PGlite | Transaction;
@@ -42,8 +43,12 @@ export class PgliteDb extends PgliteExecutor {
     this.pglite = pglite;
   }
 
+  /** pgvector is loaded so that the embedded default can also be the vector store; `CREATE EXTENSION` is left to it. */
+  static readonly extensions = { vector };
+
   static async open(dataDir?: string): Promise<PgliteDb> {
-    const pglite = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+    const options = { extensions: PgliteDb.extensions };
+    const pglite = dataDir ? await PGlite.create(dataDir, options) : await PGlite.create(options);
     return new PgliteDb(pglite);
   }
 

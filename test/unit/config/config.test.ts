@@ -33,6 +33,13 @@ describe('the configuration', () => {
     expect(config.workflow.kind).toBe('step-functions');
   });
 
+  it('leaves the Zoho SDK tier off unless ZOHO_SDK_TIER is true', () => {
+    expect(loadConfig({}).zohoSdkTier).toBe(false);
+    expect(loadConfig({ ZOHO_SDK_TIER: 'false' }).zohoSdkTier).toBe(false);
+    expect(loadConfig({ ZOHO_SDK_TIER: 'true' }).zohoSdkTier).toBe(true);
+    expect(() => loadConfig({ ZOHO_SDK_TIER: 'yes' })).toThrowError(/ZOHO_SDK_TIER/);
+  });
+
   it('fails listing every problem at once', () => {
     expect(() =>
       loadConfig({ SERGAS_PORT: 'eighty', DATABASE_URL: 'not a url', ZOHO_CLIENT_ID: 'only-the-id' }),

@@ -1,0 +1,38 @@
+import type { RecommendationOutcomeKind } from '../analysis.ts';
+import type { AccountSnapshot } from '../crm.ts';
+import type { DomainRules } from '../domain-rules.ts';
+import { type CommitmentSummary, commitmentsOf } from './commitments.ts';
+import { type EngagementCycle, engagementCycleOf } from './engagement-cycle.ts';
+import { defaultMemoryRules, type MemoryRules } from './memory-rules.ts';
+import { type RenewalRisk, renewalRiskOf } from './renewal-risk.ts';
+import { type SentimentTrend, sentimentTrendOf } from './sentiment-trend.ts';
+
+/** What the Memory Analyst learns from an account's history; each pattern cites its evidence. */
+export interface MemoryPatterns {
+  engagementCycle: EngagementCycle;
+  commitments: CommitmentSummary;
+  sentimentTrend: SentimentTrend;
+  /** Null unless the contract ends within the renewal window. */
+  renewalRisk: RenewalRisk | null;
+}
+
+export function memoryPatternsOf(
+  snapshot: AccountSnapshot,
+  asOf: Date,
+  rules: DomainRules,
+  memory: MemoryRules = defaultMemoryRules,
+): MemoryPatterns {
+  const engagementCycle = engagementCycleOf(snapshot, asOf, rules, memory);
+  const commitments = commitmentsOf(snapshot, asOf, rules, memory);
+  const sentimentTrend = sentimentTrendOf(snapshot, asOf, rules, memory);
+  const renewalRisk = renewalRiskOf(snapshot, asOf, { engagementCycle, sentimentTrend, commitments }, rules, memory);
+  return { engagementCycle, commitments, sentimentTrend, renewalRisk };
+}
+
+/** The Memory Analyst's section of a run's analysis: the account's graph and the patterns in its history. */
+export interface MemoryAnalysis extends MemoryPatterns {
+  /** The account's subgraph after this run's rebuild, and how many rows the rebuild wrote (0: unchanged). */
+  graph: { entities: number; edges: number; written: number };
+  /** What became of the account's earlier recommendations, by outcome. */
+  pastOutcomes: Partial<Record<RecommendationOutcomeKind, number>>;
+}

@@ -1,0 +1,85 @@
+import type { DomainRules } from '../domain/domain-rules.ts';
+import { ACCOUNT_FEATURE_DIMENSION, accountFeatures } from '../domain/memory/account-features.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { CrmCopyReader } from '../ports/crm-copy.ts';
+import type { VectorPoint, VectorStore } from '../ports/vector-store.ts';
+
+export const ACCOUNT_FEATURES_COLLECTION = 'account-features';
+const MAX_SIMILAR = 50;
+
+export interface SimilarAccountsDeps {
+  copy: Pick<CrmCopyReader, 'loadSnapshot' | 'listAccounts'>;
+  vectors: VectorStore;
+  clock: Clock;
+  rules: DomainRules;
+}
+
+export interface SimilarAccount {
+  accountId: string;
+  name: string;
+  /** Cosine similarity of the feature vectors, 1 for identical profiles. */
+  score: number;
+}
+
+const ensureCollection = (deps: SimilarAccountsDeps) =>
+  deps.vectors.ensureCollection(ACCOUNT_FEATURES_COLLECTION, {
+    dimension: ACCOUNT_FEATURE_DIMENSION,
+    distance: 'cosine',
+  });
+
+/**
+ * Stores each account's feature vector as of now (every account of the copy when no ids are given).
+ * 1. make sure the collection exists with today's feature layout
+ * 2. compute and upsert the vector of each account the copy still has
+ * 3. remove the vectors of given accounts the copy no longer has
+ */
+export async function indexAccountFeatures(
+  deps: SimilarAccountsDeps,
+  accountIds?: readonly string[],
+): Promise<{ indexed: number; removed: number }> {
+  await ensureCollection(deps);
+  const ids = accountIds ?? (await deps.copy.listAccounts()).map((a) => a.id);
+  const asOf = deps.clock.now();
+  const gone: string[] = [];
+  const points: VectorPoint[] = [];
+  for (const accountId of ids) {
+    const snapshot = await deps.copy.loadSnapshot(accountId);
+    if (!snapshot) {
+      gone.push(accountId);
+      continue;
+    }
+    points.push({
+      id: accountId,
+      vector: accountFeatures(snapshot, asOf, deps.rules),
+      payload: { accountId, name: snapshot.account.name, industry: snapshot.account.industry },
+    });
+  }
+  await deps.vectors.upsert(ACCOUNT_FEATURES_COLLECTION, points);
+  if (gone.length > 0) await deps.vectors.delete(ACCOUNT_FEATURES_COLLECTION, { ids: gone });
+  return { indexed: points.length, removed: gone.length };
+}
+
+/**
+ * The `k` indexed accounts most like this one, closest first, never itself. The account's own vector is
+ * computed afresh, so it need not have been indexed; the others are as of their last indexing.
+ */
+export async function findSimilarAccounts(
+  deps: SimilarAccountsDeps,
+  accountId: string,
+  k = 5,
+): Promise<SimilarAccount[]> {
+  if (!Number.isInteger(k) || k < 1 || k > MAX_SIMILAR) {
+    throw new ValidationError(`k must be a whole number from 1 to ${MAX_SIMILAR}`, { k });
+  }
+  const snapshot = await deps.copy.loadSnapshot(accountId);
+  if (!snapshot) throw new NotFoundError('Account', accountId);
+  const matches = await deps.vectors.query(ACCOUNT_FEATURES_COLLECTION, {
+    vector: accountFeatures(snapshot, deps.clock.now(), deps.rules),
+    limit: k + 1,
+  });
+  return matches
+    .filter((m) => m.id !== accountId)
+    .slice(0, k)
+    .map((m) => ({ accountId: m.id, name: String(m.payload.name ?? ''), score: m.score }));
+}
