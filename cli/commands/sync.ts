@@ -14,10 +14,12 @@ export function syncCommands(program: Command, context: CliContext): void {
     .description('pull the CRM into the database; prints counts')
     .option('--full', 'every record of every module')
     .option('--incremental', 'only what changed since the last sync')
+    .option('--deletions', "with --incremental: read Zoho's deletion log now, even if it is not due")
     .option('--progress', 'draw the progress bars even when stderr is not a terminal')
-    .action(async (options: { full?: boolean; incremental?: boolean; progress?: boolean }) => {
+    .action(async (options: { full?: boolean; incremental?: boolean; deletions?: boolean; progress?: boolean }) => {
       if (options.full === options.incremental)
         throw new UsageError('sync: give exactly one of --full or --incremental');
+      if (options.deletions && !options.incremental) throw new UsageError('sync: --deletions goes with --incremental');
       await withContainer(context, async (deps) => {
         const json = context.options().json;
         const showBars = !json && (options.progress || process.stderr.isTTY);
@@ -38,7 +40,7 @@ export function syncCommands(program: Command, context: CliContext): void {
         let result: Awaited<ReturnType<typeof syncFull>> | Awaited<ReturnType<typeof syncIncremental>>;
         try {
           result = options.incremental
-            ? await syncIncremental(deps, { onProgress })
+            ? await syncIncremental(deps, { onProgress, ...(options.deletions ? { deletionCheckIntervalMs: 0 } : {}) })
             : await syncFull(deps, { onProgress });
         } finally {
           bars.stop();
@@ -64,8 +66,13 @@ export function syncCommands(program: Command, context: CliContext): void {
             info(`${module}: Bulk Read failed (${reason}); paged through instead`);
           }
         }
-        if ('deletionsChecked' in result && !result.deletionsChecked) {
-          info('deletions not checked: this CRM client cannot list deleted records');
+        if ('deletionsUnsupported' in result) {
+          if (result.deletionsUnsupported) info('deletions not checked: this CRM client cannot list deleted records');
+          else if (result.nextDeletionCheck) {
+            info(
+              `deletion log not read this time (every 6 h; notifications apply deletions as they happen): next after ${result.nextDeletionCheck.toISOString()}, or now with --deletions`,
+            );
+          }
         }
       });
     });

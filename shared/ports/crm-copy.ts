@@ -49,6 +49,8 @@ export interface SyncRunOutcome {
 export interface SyncCursor {
   modifiedSince: Date | null;
   deletedSince: Date | null;
+  /** When the module's deletion log was last read (our clock); null before the first read. */
+  deletionsCheckedAt: Date | null;
 }
 
 export type CrmCopyTable = 'owners' | 'accounts' | 'contacts' | 'deals' | 'deal_stage_history' | 'activities' | 'notes';

@@ -31,6 +31,12 @@ export interface SyncIncrementalDeps {
 
 export interface SyncIncrementalOptions {
   onProgress?: (event: { module: IncrementalModule; fetched: number }) => void;
+  /**
+   * How often a module's deletion log is read (default 6 h). Deletions reach the copy in real time through
+   * the notifications webhook; the log catches the ones a lapsed channel or a lost callback missed, so
+   * reading it every hour would double the cost of an idle run for little. `0` reads it on every run.
+   */
+  deletionCheckIntervalMs?: number;
   /** Stage_History requests in flight at once (default 4, as in the full sync). */
   historyConcurrency?: number;
 }
@@ -46,13 +52,21 @@ export interface IncrementalCounts extends ModuleCounts {
   listedWhole: boolean;
 }
 
+const DELETION_CHECK_INTERVAL_MS = 6 * 3600_000;
+
 export interface SyncIncrementalResult {
   runId: string;
   counts: Record<IncrementalModule, IncrementalCounts>;
   /** Deals whose stage differed from our copy's: each was recorded as an observed stage change. */
   observedStageChanges: number;
-  /** False when the CRM client cannot list deletions (`deletedRecords` missing): none were applied. */
-  deletionsChecked: boolean;
+  /**
+   * The modules whose deletion log this run read. Empty when the CRM client cannot list deletions
+   * (`deletionsUnsupported`) or no module's check was due yet (`nextDeletionCheck`).
+   */
+  deletionsChecked: CrmModule[];
+  deletionsUnsupported: boolean;
+  /** When the next run will read a deletion log, if none was read now. */
+  nextDeletionCheck: Date | null;
   /** Records that failed validation and were skipped; at most 200 are listed. */
   issues: MappingIssue[];
   apiCalls: number;
@@ -73,7 +87,8 @@ const ACTIVITY_MODULES: readonly ActivityModule[] = ['Tasks', 'Calls', 'Events']
  *    a module without a cursor is listed whole instead. Deals whose stage changed are recorded as observed
  *    stage entries, and open ones get their Zoho Stage_History, as in the full sync.
  * 3. the cursors advance to the latest Modified_Time and deletion time seen (Zoho's clock, never ours).
- * An idle run costs two calls per module: the 304 listing and the empty deletion log. The run is recorded
+ * The deletion log of step 1 is read every 6 hours (`deletionCheckIntervalMs`), so an idle run in between
+ * costs one call per module, the 304 listing (and two when the check is due). The run is recorded
  * in sync_runs (kind 'incremental'); a failing call aborts it with the cursors where they were.
  */
 export async function syncIncremental(
@@ -93,18 +108,25 @@ export async function syncIncremental(
   ) as Record<IncrementalModule, IncrementalCounts>;
   const cursors = new ModuleCursors(clock);
   const deletedSince = new Map<CrmModule, Date>();
-  const deletionsChecked = typeof crm.deletedRecords === 'function';
+  const canListDeletions = typeof crm.deletedRecords === 'function';
+  const deletionInterval = options.deletionCheckIntervalMs ?? DELETION_CHECK_INTERVAL_MS;
+  const deletionsChecked: CrmModule[] = [];
+  let nextDeletionCheck: Date | null = null;
   const links = new RunLinks(copy);
   const isOpen = openStageTest(deps.rules ?? defaultDomainRules);
   const stages = new StageChanges();
 
   const sync = async (module: CrmModule, onPage: (records: ZohoRecord[]) => Promise<void>) => {
     const cursor = await copy.readSyncCursor(module);
-    if (deletionsChecked) {
+    const dueAt = cursor.deletionsCheckedAt ? cursor.deletionsCheckedAt.getTime() + deletionInterval : 0;
+    if (canListDeletions && dueAt <= startedAt.getTime()) {
       const latest = await applyDeletions(crm, copy, module, cursor.deletedSince, (n) => {
         counts[module].deleted += n;
       });
       if (latest) deletedSince.set(module, latest);
+      deletionsChecked.push(module);
+    } else if (canListDeletions && (nextDeletionCheck === null || dueAt < nextDeletionCheck.getTime())) {
+      nextDeletionCheck = new Date(dueAt);
     }
     const since = cursor.modifiedSince;
     const listing = await cursors.list(crm, module, ZOHO_FIELDS[module], onPage, {
@@ -154,7 +176,12 @@ export async function syncIncremental(
 
     // Only after every module succeeded: a failed run leaves the cursors where the last good run put them.
     await cursors.save(copy);
-    for (const [module, latest] of deletedSince) await copy.saveSyncCursor(module, { deletedSince: latest });
+    for (const module of deletionsChecked) {
+      await copy.saveSyncCursor(module, {
+        deletedSince: deletedSince.get(module) ?? null,
+        deletionsCheckedAt: startedAt,
+      });
+    }
     for (const module of MODULES) {
       await copy.markModuleSynced(module, 'incremental', startedAt, counts[module].fetched);
     }
@@ -172,6 +199,8 @@ export async function syncIncremental(
       counts,
       observedStageChanges: stages.observed,
       deletionsChecked,
+      deletionsUnsupported: !canListDeletions,
+      nextDeletionCheck: deletionsChecked.length > 0 ? null : nextDeletionCheck,
       issues: run.issues,
       apiCalls,
       startedAt,

@@ -363,24 +363,32 @@ export class SqlCrmCopy implements CrmCopy {
   }
 
   async readSyncCursor(module: CrmModule): Promise<SyncCursor> {
-    const [row] = await this.#db.query<{ cursor: string | null; deleted_cursor: string | null }>(
-      'SELECT cursor, deleted_cursor FROM sync_state WHERE module = $1',
-      [module],
-    );
+    const [row] = await this.#db.query<{
+      cursor: string | null;
+      deleted_cursor: string | null;
+      deletions_checked_at: Date | string | null;
+    }>('SELECT cursor, deleted_cursor, deletions_checked_at FROM sync_state WHERE module = $1', [module]);
     return {
       modifiedSince: row?.cursor ? new Date(row.cursor) : null,
       deletedSince: row?.deleted_cursor ? new Date(row.deleted_cursor) : null,
+      deletionsCheckedAt: row?.deletions_checked_at ? new Date(row.deletions_checked_at) : null,
     };
   }
 
   async saveSyncCursor(module: CrmModule, cursor: Partial<SyncCursor>): Promise<void> {
     // GREATEST ignores NULLs, so a part not given keeps its value and an older one never wins.
     await this.#db.query(
-      `INSERT INTO sync_state (module, cursor, deleted_cursor) VALUES ($1, $2, $3)
+      `INSERT INTO sync_state (module, cursor, deleted_cursor, deletions_checked_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (module) DO UPDATE SET
          cursor = GREATEST(sync_state.cursor, EXCLUDED.cursor),
-         deleted_cursor = GREATEST(sync_state.deleted_cursor, EXCLUDED.deleted_cursor)`,
-      [module, cursorText(cursor.modifiedSince), cursorText(cursor.deletedSince)],
+         deleted_cursor = GREATEST(sync_state.deleted_cursor, EXCLUDED.deleted_cursor),
+         deletions_checked_at = GREATEST(sync_state.deletions_checked_at, EXCLUDED.deletions_checked_at)`,
+      [
+        module,
+        cursorText(cursor.modifiedSince),
+        cursorText(cursor.deletedSince),
+        cursor.deletionsCheckedAt?.toISOString() ?? null,
+      ],
     );
   }
 

@@ -73,6 +73,10 @@ describe.each(databases())('deleted records in the CRM copy on %s', (_name, make
 
     await copy.saveSyncCursor('Deals', { modifiedSince: SYNCED_AT });
 
-    expect(await copy.readSyncCursor('Deals')).toEqual({ modifiedSince: later, deletedSince: DELETED_AT });
+    expect(await copy.readSyncCursor('Deals')).toEqual({
+      modifiedSince: later,
+      deletedSince: DELETED_AT,
+      deletionsCheckedAt: null,
+    });
   });
 });

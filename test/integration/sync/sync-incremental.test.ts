@@ -8,6 +8,7 @@ import { databases, type TestDatabase } from '../../support/databases.ts';
 import { type RunningSandbox, SMALL_ORG_FILE, startSandbox } from '../zoho/sandbox-harness.ts';
 
 const clock = { now: () => new Date('2026-11-24T03:00:00Z') };
+const HOUR = 3600_000;
 const MODULES: readonly CrmModule[] = ['Accounts', 'Contacts', 'Deals', 'Tasks', 'Calls', 'Events', 'Notes'];
 
 /** 37 records to modify, spread over every module. */
@@ -103,7 +104,7 @@ describe.each(databases())('an incremental sync into %s', (_name, makeDatabase) 
         deleted: DELETED[module] ?? 0,
       });
     }
-    expect(result.deletionsChecked).toBe(true);
+    expect(result.deletionsChecked).toEqual(MODULES);
   });
 
   it('no longer shows the deleted records in snapshots or counts', async () => {
@@ -124,32 +125,53 @@ describe.each(databases())('an incremental sync into %s', (_name, makeDatabase) 
     });
   });
 
-  it('makes one 304 listing and one deletion-log call per module when nothing changed, and writes nothing', async () => {
+  it('reads every deletion log on its first run after the full sync', async () => {
     const { deps, exchanges } = await afterFullSync();
 
     const result = await syncIncremental(deps);
 
-    expect(result.apiCalls).toBe(MODULES.length * 2);
-    const listings = exchanges.filter((e) => !e.path.endsWith('/deleted'));
-    expect(listings.map((e) => e.status)).toEqual(MODULES.map(() => 304));
+    expect(result.deletionsChecked).toEqual(MODULES);
     expect(exchanges.filter((e) => e.path.endsWith('/deleted'))).toHaveLength(MODULES.length);
-    expect(total(result.counts, 'inserted') + total(result.counts, 'updated') + total(result.counts, 'deleted')).toBe(
-      0,
-    );
-    expect(Object.values(result.counts).filter((c) => c.notModified)).toHaveLength(MODULES.length);
   });
 
-  it('stays at two calls per module after a sync that saw deletions', async () => {
-    const { deps, api, exchanges } = await afterFullSync();
-    await modifyAndDelete(api);
+  it('costs one call per module, each answered 304, when nothing changed, and writes nothing', async () => {
+    const { deps, exchanges } = await afterFullSync();
     await syncIncremental(deps);
     exchanges.length = 0;
 
     const idle = await syncIncremental(deps);
 
+    expect(idle.apiCalls).toBe(MODULES.length);
+    expect(exchanges.map((e) => e.status)).toEqual(MODULES.map(() => 304));
+    expect(total(idle.counts, 'inserted') + total(idle.counts, 'updated') + total(idle.counts, 'deleted')).toBe(0);
+    expect(Object.values(idle.counts).filter((c) => c.notModified)).toHaveLength(MODULES.length);
+    expect(idle).toMatchObject({ deletionsChecked: [], nextDeletionCheck: new Date(clock.now().getTime() + 6 * HOUR) });
+  });
+
+  it('reads the deletion logs again once six hours have passed, and only the deletions since', async () => {
+    const { deps, api, exchanges } = await afterFullSync();
+    await modifyAndDelete(api);
+    await syncIncremental(deps);
+    exchanges.length = 0;
+    const later = { now: () => new Date(clock.now().getTime() + 6 * HOUR) };
+
+    const idle = await syncIncremental({ ...deps, clock: later });
+
+    expect(idle.deletionsChecked).toEqual(MODULES);
     expect(idle.apiCalls).toBe(MODULES.length * 2);
     expect(exchanges.filter((e) => e.status === 200)).toEqual([]);
     expect(total(idle.counts, 'deleted')).toBe(0);
+  });
+
+  it('reads the deletion logs on every run when asked to', async () => {
+    const { deps, exchanges } = await afterFullSync();
+    await syncIncremental(deps);
+    exchanges.length = 0;
+
+    const forced = await syncIncremental(deps, { deletionCheckIntervalMs: 0 });
+
+    expect(forced.deletionsChecked).toEqual(MODULES);
+    expect(exchanges.filter((e) => e.path.endsWith('/deleted'))).toHaveLength(MODULES.length);
   });
 
   it('inserts a record created after the full sync', async () => {
