@@ -3,6 +3,7 @@ import {
   type KeepNotificationChannelInput,
   keepNotificationChannel,
 } from '../shared/use-cases/keep-notification-channel.ts';
+import { indexAccountFeatures } from '../shared/use-cases/similar-accounts.ts';
 import { syncFull } from '../shared/use-cases/sync-full.ts';
 import { syncIncremental } from '../shared/use-cases/sync-incremental.ts';
 
@@ -40,6 +41,7 @@ export function startLocalScheduler(
     try {
       const crm = deps.crmFor('background');
       const result = kind === 'full' ? await syncFull({ ...deps, crm }) : await syncIncremental({ ...deps, crm });
+      if (kind === 'full') await indexAccountFeatures(deps);
       process.stderr.write(`scheduler: ${label} sync done (${result.apiCalls} API calls)\n`);
     } catch (error) {
       process.stderr.write(`scheduler: ${label} sync failed: ${(error as Error).message}\n`);

@@ -6,6 +6,7 @@ import { AppError } from '../../shared/errors.ts';
 import { listAccountSummaries } from '../../shared/use-cases/account-views.ts';
 import { analyzeAccounts } from '../../shared/use-cases/analyze-accounts.ts';
 import { keepNotificationChannel } from '../../shared/use-cases/keep-notification-channel.ts';
+import { indexAccountFeatures } from '../../shared/use-cases/similar-accounts.ts';
 import { syncFull } from '../../shared/use-cases/sync-full.ts';
 import { type CliContext, withContainer } from '../context.ts';
 import { info, printJson, progressBar } from '../output.ts';
@@ -72,6 +73,8 @@ export function startCommand(program: Command, context: CliContext): void {
             info(
               `synced ${sync.counts.Accounts.fetched} accounts from ${deps.sandbox.url} in ${sync.apiCalls} API calls`,
             );
+            // Every account's profile vector, so each analysis can find the accounts most like it.
+            await indexAccountFeatures(deps);
 
             const accounts = await deps.copy.listAccounts();
             const latest = new Map((await deps.runs.latestPerAccount()).map((run) => [run.accountId, run]));

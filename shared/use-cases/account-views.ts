@@ -15,6 +15,19 @@ export interface ViewDeps {
   workflow: WorkflowEngine;
 }
 
+/** The contract's snake_case, deep: `similarAccounts` → `similar_accounts`; dates as ISO strings. */
+function snakeKeys(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase(),
+      snakeKeys(inner),
+    ]),
+  );
+}
+
 const snake = (name: string) => name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
 
 /** The seed's orchestrator states a run has passed through, like CONTRACTS.md's `run.states`. */
@@ -113,6 +126,8 @@ export async function getAccountAnalysis(deps: ViewDeps, accountId: string, runI
     insufficient_data: a.insufficientData ?? [],
     changed_fields: a.changedFields ?? [],
     recommendations: recommendations.map((r, i) => recommendationJson(r, approvals[i] ?? null)),
+    // The Memory Analyst's findings: timeline, history patterns with evidence, similar accounts, recalled notes.
+    memory: a.memory ? snakeKeys({ timeline: a.timeline ?? null, ...a.memory }) : null,
     compliance: a.compliance
       ? {
           approved: a.compliance.approved,

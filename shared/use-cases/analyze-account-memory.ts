@@ -1,15 +1,25 @@
-import type { RecommendationOutcomeKind } from '../domain/analysis.ts';
+import type { RecommendationOutcomeKind, Signal } from '../domain/analysis.ts';
 import type { AccountSnapshot } from '../domain/crm.ts';
 import type { DomainRules } from '../domain/domain-rules.ts';
-import { type MemoryAnalysis, memoryPatternsOf } from '../domain/memory/account-memory.ts';
+import { type MemoryAnalysis, memoryPatternsOf, RECALL_QUERIES } from '../domain/memory/account-memory.ts';
 import { defaultMemoryRules, type MemoryRules } from '../domain/memory/memory-rules.ts';
+import type { Embedder } from '../ports/embedder.ts';
+import type { VectorStore } from '../ports/vector-store.ts';
 import { type BuildAccountGraphDeps, buildAccountGraph } from './build-account-graph.ts';
+import { indexAccountNotes, recallNotes } from './recall-notes.ts';
+import { findSimilarAccounts, indexAccountFeatures } from './similar-accounts.ts';
 
 export interface AccountMemoryDeps extends BuildAccountGraphDeps {
   rules: DomainRules;
   /** The Memory Analyst's own thresholds; the defaults when absent. */
   memoryRules?: MemoryRules;
+  /** Vector memory (similar accounts, recall of notes); without it those two parts are left out. */
+  vectors?: VectorStore;
+  embedder?: Embedder;
 }
+
+const SIMILAR_ACCOUNTS = 5;
+const RECALLED_PER_SIGNAL = 2;
 
 /**
  * The Memory Analyst on one account.
@@ -19,7 +29,7 @@ export interface AccountMemoryDeps extends BuildAccountGraphDeps {
  */
 export async function analyzeAccountMemory(
   deps: AccountMemoryDeps,
-  input: { snapshot: AccountSnapshot; asOf: Date },
+  input: { snapshot: AccountSnapshot; asOf: Date; signals?: readonly Signal[] },
 ): Promise<MemoryAnalysis> {
   const { snapshot, asOf } = input;
   const accountId = snapshot.account.id;
@@ -31,7 +41,50 @@ export async function analyzeAccountMemory(
     graph: { entities: subgraph.entities.length, edges: subgraph.edges.length, written: build.written },
     pastOutcomes,
     ...memoryPatternsOf(snapshot, asOf, deps.rules, deps.memoryRules ?? defaultMemoryRules),
+    ...(deps.vectors && deps.embedder
+      ? await vectorMemoryOf(
+          { ...deps, vectors: deps.vectors, embedder: deps.embedder },
+          accountId,
+          asOf,
+          input.signals,
+        )
+      : {}),
   };
+}
+
+/**
+ * 4. refresh the account's feature vector and find the accounts most like it (as of the analysis date)
+ * 5. re-embed its notes and activities, and recall the ones closest to each risk signal it raised
+ */
+async function vectorMemoryOf(
+  deps: AccountMemoryDeps & { vectors: VectorStore; embedder: Embedder },
+  accountId: string,
+  asOf: Date,
+  signals: readonly Signal[] = [],
+): Promise<Pick<MemoryAnalysis, 'similarAccounts' | 'recalled'>> {
+  const asOfDeps = { ...deps, clock: { now: () => asOf } };
+  await indexAccountFeatures(asOfDeps, [accountId]);
+  const similarAccounts = (await findSimilarAccounts(asOfDeps, accountId, SIMILAR_ACCOUNTS)).map((similar) => ({
+    ...similar,
+    score: Math.round(similar.score * 1000) / 1000,
+  }));
+  await indexAccountNotes(deps, accountId);
+  const recalled: NonNullable<MemoryAnalysis['recalled']> = [];
+  for (const signal of new Set(signals.map((s) => s.type))) {
+    const query = RECALL_QUERIES[signal];
+    if (!query) continue;
+    for (const { activity, score } of await recallNotes(deps, accountId, query, RECALLED_PER_SIGNAL)) {
+      if (score <= 0) continue;
+      recalled.push({
+        signal,
+        module: activity.module,
+        id: activity.id,
+        subject: activity.subject,
+        score: Math.round(score * 1000) / 1000,
+      });
+    }
+  }
+  return { similarAccounts, recalled };
 }
 
 /** The few facts of a memory analysis worth a line in the audit trail and the workflow's state. */

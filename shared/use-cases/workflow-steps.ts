@@ -11,10 +11,12 @@ import type { AuditLog } from '../ports/audit-log.ts';
 import type { BaselineRepository } from '../ports/baselines.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CrmCopyReader } from '../ports/crm-copy.ts';
+import type { Embedder } from '../ports/embedder.ts';
 import type { CrmLinkReader, KnowledgeGraph } from '../ports/knowledge-graph.ts';
 import { type RecommendationAuthor, ruleRecommendationAuthor } from '../ports/recommendation-author.ts';
 import type { RecommendationRepository } from '../ports/recommendations.ts';
 import type { Run, RunRepository } from '../ports/runs.ts';
+import type { VectorStore } from '../ports/vector-store.ts';
 import { loadAccountSnapshot } from './account-snapshot.ts';
 import { analyzeAccountMemory, memorySummaryOf } from './analyze-account-memory.ts';
 import { recordRecommendationOutcomes } from './record-recommendation-outcomes.ts';
@@ -35,6 +37,8 @@ export interface AnalysisStepDeps {
 export interface MemoryStepDeps {
   graph: KnowledgeGraph;
   crmLinks: CrmLinkReader;
+  vectors?: VectorStore;
+  embedder?: Embedder;
 }
 
 /** The payload every analysis step receives from the state machine. */
@@ -103,7 +107,8 @@ export async function analyzeMemory(deps: AnalysisStepDeps & MemoryStepDeps, inp
     activitiesLast30Days: stats.activitiesLast30Days,
     entries: entries.length,
   };
-  const memory = await analyzeAccountMemory(deps, { snapshot, asOf });
+  const run = await runOf(deps, input.runId);
+  const memory = await analyzeAccountMemory(deps, { snapshot, asOf, signals: run.analysis.signals ?? [] });
   await deps.runs.saveAnalysis(input.runId, { timeline, memory });
   const summary = memorySummaryOf(memory);
   await deps.audit.record({

@@ -35,4 +35,20 @@ export interface MemoryAnalysis extends MemoryPatterns {
   graph: { entities: number; edges: number; written: number };
   /** What became of the account's earlier recommendations, by outcome. */
   pastOutcomes: Partial<Record<RecommendationOutcomeKind, number>>;
+  /** The accounts whose profile (industry, size, revenue, pipeline, cadence, stage mix) is closest. */
+  similarAccounts?: { accountId: string; name: string; score: number }[];
+  /** Per risk signal, the account's notes and activities whose text is closest to what the signal is about. */
+  recalled?: { signal: string; module: string; id: string; subject: string; score: number }[];
 }
+
+/** What the Memory Analyst looks for in an account's notes when a signal fires (semantic recall). */
+export const RECALL_QUERIES: Readonly<Partial<Record<string, string>>> = {
+  negative_sentiment: 'problem issue concern delay frustrated unhappy disappointed complaint escalation',
+  competitor_mention: 'competitor alternative evaluating switching vendor comparison',
+  renewal_window: 'renewal contract term pricing budget',
+  stalled_deal: 'proposal decision timeline next steps approval',
+  closing_date_passed: 'decision delayed budget approval closing',
+  inactivity: 'follow up call meeting check in',
+  engagement_drop: 'follow up call meeting check in',
+  at_risk_status: 'risk churn cancel unhappy',
+};

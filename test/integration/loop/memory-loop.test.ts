@@ -3,6 +3,7 @@ import { type LocalContainer, openLocalContainer } from '../../../local/local-st
 import { loadSandboxFile } from '../../../local/zoho-sandbox/sandbox-org.ts';
 import { analyzeAccount } from '../../../shared/use-cases/analyze-accounts.ts';
 import { decideApproval } from '../../../shared/use-cases/decide-approval.ts';
+import { indexAccountFeatures } from '../../../shared/use-cases/similar-accounts.ts';
 import { syncFull } from '../../../shared/use-cases/sync-full.ts';
 import { FIXTURE_AS_OF, tempHome } from '../../support/local-home.ts';
 
@@ -24,6 +25,7 @@ describe('the memory loop', () => {
     deps = await openLocalContainer(home.config());
     await deps.sandbox.store!.replace(await loadSandboxFile(fixture));
     await syncFull(deps);
+    await indexAccountFeatures(deps);
     cleanup = async () => {
       await deps.close();
       await home.remove();
@@ -48,6 +50,29 @@ describe('the memory loop', () => {
       agentId: 'memory-analyst',
       resourceId: FALCON,
     });
+  });
+
+  it('finds the accounts most like this one in the vector memory, closest first, never itself', async () => {
+    const run = (await deps.runs.latestForAccount(FALCON))!;
+    const similar = run.analysis.memory?.similarAccounts ?? [];
+    const others = (await deps.copy.listAccounts()).filter((a) => a.id !== FALCON).map((a) => a.id);
+    expect(similar.length).toBe(Math.min(5, others.length));
+    expect(similar.every((s) => others.includes(s.accountId))).toBe(true);
+    expect(similar.map((s) => s.score)).toEqual([...similar.map((s) => s.score)].sort((a, b) => b - a));
+  });
+
+  it('recalls the notes that speak to each risk signal', async () => {
+    const run = (await deps.runs.latestForAccount(FALCON))!;
+    const signals = new Set((run.analysis.signals ?? []).map((s) => s.type));
+    const recalled = run.analysis.memory?.recalled ?? [];
+    expect(signals.has('negative_sentiment')).toBe(true);
+    const onSentiment = recalled.filter((r) => r.signal === 'negative_sentiment');
+    expect(onSentiment.length).toBeGreaterThan(0);
+    const snapshot = (await deps.copy.loadSnapshot(FALCON))!;
+    const texts = new Map(snapshot.activities.map((a) => [a.id, `${a.subject} ${a.description ?? ''}`.toLowerCase()]));
+    expect(texts.get(onSentiment[0]!.id)).toMatch(
+      /problem|issue|concern|delay|frustrat|unhappy|disappoint|complain|escalat/,
+    );
   });
 
   it('records each outcome in the graph once the run completes, and confidence reads them', async () => {
