@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MemoryRulesSchema } from './memory/memory-rules.ts';
 
 /**
  * Every number of DOMAIN-RULES.md in one validated, per-tenant config. Rules read thresholds only from
@@ -244,6 +245,9 @@ export const DomainRulesSchema = z
           .prefault({}),
       })
       .prefault({}),
+
+    /** The Memory Analyst's thresholds and word lists (engagement rhythm, commitments, sentiment, renewal). */
+    memory: MemoryRulesSchema.prefault({}),
   })
   .superRefine((rules, ctx) => {
     const ordered = (path: string[], low: number, high: number) => {

@@ -40,7 +40,7 @@ export async function analyzeAccountMemory(
   return {
     graph: { entities: subgraph.entities.length, edges: subgraph.edges.length, written: build.written },
     pastOutcomes,
-    ...memoryPatternsOf(snapshot, asOf, deps.rules, deps.memoryRules ?? defaultMemoryRules),
+    ...memoryPatternsOf(snapshot, asOf, deps.rules, deps.memoryRules ?? deps.rules.memory ?? defaultMemoryRules),
     ...(deps.vectors && deps.embedder
       ? await vectorMemoryOf(
           { ...deps, vectors: deps.vectors, embedder: deps.embedder },

@@ -110,6 +110,13 @@ describe('the configuration', () => {
       expect(rules.dealStages.lost).toEqual(['Closed Lost', 'Closed-Lost to Competition']);
     });
 
+    it("include the Memory Analyst's thresholds", () => {
+      const file = rulesFile(JSON.stringify({ memory: { commitments: { lookbackDays: 90 } } }));
+      const { rules } = loadConfig({ SERGAS_RULES_FILE: file });
+      expect(rules.memory.commitments.lookbackDays).toBe(90);
+      expect(rules.memory.engagementCycle.lookbackDays).toBe(365);
+    });
+
     it('name the file and the field of every invalid value', () => {
       const file = rulesFile(JSON.stringify({ dealStages: { won: [''] }, accountStatus: { Risky: 'doomed' } }));
       expect(() => loadConfig({ SERGAS_RULES_FILE: file, SERGAS_TIME_ZONE: 'Mars/Olympus' })).toThrowError(
