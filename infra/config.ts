@@ -40,6 +40,17 @@ export const AppContext = z.object({
   scheduleTimezone: z.string().refine(isTimeZone, 'an IANA time zone like Europe/Madrid').default('UTC'),
   /** The URL people open (custom domain); without it links are built from the API Gateway stage URL. */
   publicBaseUrl: z.url({ protocol: /^https$/ }).optional(),
+  /** Other origins (comma separated https URLs) whose pages may call the API; default the public URL's. */
+  corsOrigins: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https$/ }).transform((url) => new URL(url).origin)))
+    .optional(),
 });
 export type AppContext = z.infer<typeof AppContext>;
 export type StageName = AppContext['stage'];
@@ -55,6 +66,8 @@ export interface SergasConfig {
   readonly availabilityZones: readonly string[];
   readonly scheduleTimezone: string;
   readonly publicBaseUrl: string | undefined;
+  /** Origins allowed by CORS (SERGAS_CORS_ORIGINS for the functions, the preflight for API Gateway). */
+  readonly corsOrigins: readonly string[];
   readonly settings: StageSettings;
 }
 
@@ -75,6 +88,7 @@ export function loadConfig(readContext: (key: string) => unknown, env: NodeJS.Pr
     availabilityZones: context.availabilityZones ?? [`${region}a`, `${region}b`],
     scheduleTimezone: context.scheduleTimezone,
     publicBaseUrl: context.publicBaseUrl?.replace(/\/+$/, ''),
+    corsOrigins: context.corsOrigins ?? (context.publicBaseUrl ? [new URL(context.publicBaseUrl).origin] : []),
     settings: STAGE_SETTINGS[context.stage],
   };
 }

@@ -23,7 +23,8 @@ export type Binding =
  * - `approval-link`: a person following an e-mailed link; the short random single-use approval id in
  *   the path is the credential (GET only shows, POST decides once);
  * - `webhook-token`: Zoho notifications carry the verification token we registered with the channel;
- * - `public`: returns no account data (health probe, the dashboard shell that signs in with Cognito).
+ * - `public`: returns no account data (health probe, the OpenAPI document, the dashboard shell and the
+ *   sign-in page, which turns a token into an HttpOnly session cookie).
  */
 export type RouteAuth = 'cognito' | 'approval-link' | 'webhook-token' | 'public';
 
@@ -32,6 +33,12 @@ export interface RouteSpec {
   /** Path under the API root, `{name}` for path parameters. */
   readonly path: string;
   readonly auth: RouteAuth;
+  /**
+   * Server-sent events: API Gateway invokes the function with InvokeWithResponseStream and passes each
+   * chunk on (integration response transfer mode STREAM); the module exports `streamHandler` too, which
+   * the local API server calls with the response.
+   */
+  readonly streaming?: true;
 }
 
 export interface FunctionSpec {
@@ -41,23 +48,35 @@ export interface FunctionSpec {
   readonly entry: string;
   readonly binds: readonly Binding[];
   readonly route?: RouteSpec;
-  /** The `${…FunctionArn}` placeholder this function fills in statemachines/account-analysis.asl.json. */
+  /** The `${…FunctionArn}` placeholder this function fills in the ASL of `aslMachine`. */
   readonly aslPlaceholder?: string;
+  /** The state machine whose ASL has `aslPlaceholder`: statemachines/account-analysis.asl.json when absent. */
+  readonly aslMachine?: 'batch-analysis';
   readonly memoryMiB?: number;
   readonly timeoutSeconds?: number;
   /** Applied only where the stage allows reserved concurrency (see StageSettings.reserveConcurrency). */
   readonly reservedConcurrency?: number;
   /** Invoked by EventBridge Scheduler. */
-  readonly schedule?: 'daily-full-sync' | 'hourly-incremental-sync' | 'notification-channel-check';
+  readonly schedule?:
+    | 'daily-full-sync'
+    | 'hourly-incremental-sync'
+    | 'notification-channel-check'
+    | 'hourly-approval-reminders'
+    | 'hourly-owner-briefs';
 }
 
 // API Gateway gives up after 29 s, so an API function that runs longer only burns money.
 const API_TIMEOUT = 29;
 // Below the ASL TimeoutSeconds (120) so a slow task fails as a Lambda timeout, which the ASL can tell apart.
 const TASK_TIMEOUT = 100;
+// API Gateway streams a response for at most 15 minutes.
+export const STREAM_TIMEOUT = 900;
+// Open event streams may not starve the API and the workflow of concurrency.
+const STREAM_CONCURRENCY = 20;
 
 export const FUNCTIONS: readonly FunctionSpec[] = [
-  // API: one function per route.
+  // API: one function per route. Every route that serves a signed-in person binds `redis`: the per-person
+  // rate limit (60 requests a minute) is counted there, shared by all functions and their instances.
   {
     id: 'api-health',
     entry: 'functions/api/health.ts',
@@ -66,69 +85,121 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 10,
   },
   {
+    id: 'api-openapi',
+    entry: 'functions/api/openapi.ts',
+    // The document is built from the zod schemas bundled in; the function touches nothing else.
+    binds: [],
+    route: { method: 'GET', path: '/api/v1/openapi.json', auth: 'public' },
+    timeoutSeconds: 10,
+  },
+  {
     id: 'api-list-accounts',
     entry: 'functions/api/list-accounts.ts',
-    binds: ['database'],
+    binds: ['database', 'redis'],
     route: { method: 'GET', path: '/api/v1/accounts', auth: 'cognito' },
   },
   {
     id: 'api-analyze-account',
     entry: 'functions/api/analyze-account.ts',
-    binds: ['database', 'runs-start'],
+    binds: ['database', 'redis', 'runs-start'],
     route: { method: 'POST', path: '/api/v1/accounts/{id}/analyze', auth: 'cognito' },
   },
   {
     id: 'api-get-account-status',
     entry: 'functions/api/get-account-status.ts',
-    binds: ['database', 'runs-read'],
+    binds: ['database', 'redis', 'runs-read'],
     route: { method: 'GET', path: '/api/v1/accounts/{id}/status', auth: 'cognito' },
+  },
+  {
+    id: 'api-list-recommendations',
+    entry: 'functions/api/list-recommendations.ts',
+    binds: ['database', 'redis'],
+    route: { method: 'GET', path: '/api/v1/recommendations', auth: 'cognito' },
   },
   {
     id: 'api-get-recommendation',
     entry: 'functions/api/get-recommendation.ts',
-    binds: ['database'],
+    binds: ['database', 'redis'],
     route: { method: 'GET', path: '/api/v1/recommendations/{id}', auth: 'cognito' },
   },
   {
     id: 'api-approve-recommendation',
     entry: 'functions/api/approve-recommendation.ts',
-    binds: ['database', 'runs-respond', 'audit-write'],
+    binds: ['database', 'redis', 'runs-respond', 'audit-write'],
     route: { method: 'POST', path: '/api/v1/recommendations/{id}/approve', auth: 'cognito' },
   },
   {
     id: 'api-list-approvals',
     entry: 'functions/api/list-approvals.ts',
-    binds: ['database'],
+    binds: ['database', 'redis'],
     route: { method: 'GET', path: '/api/v1/approvals', auth: 'cognito' },
+  },
+  {
+    id: 'api-list-runs',
+    entry: 'functions/api/list-runs.ts',
+    binds: ['database', 'redis'],
+    route: { method: 'GET', path: '/api/v1/runs', auth: 'cognito' },
   },
   {
     id: 'api-get-run',
     entry: 'functions/api/get-run.ts',
-    binds: ['database', 'runs-read'],
+    binds: ['database', 'redis', 'runs-read'],
     route: { method: 'GET', path: '/api/v1/runs/{id}', auth: 'cognito' },
   },
   {
     id: 'api-get-owner-brief',
     entry: 'functions/api/get-owner-brief.ts',
-    binds: ['database'],
+    binds: ['database', 'redis'],
     route: { method: 'GET', path: '/api/v1/owners/{id}/brief', auth: 'cognito' },
+  },
+  // AG-UI event streams (SSE). A stream lasts up to API Gateway's 15 minutes; it ends before the function's
+  // timeout and the client resumes with Last-Event-ID. Each open stream holds one concurrent execution.
+  {
+    id: 'stream-run-events',
+    entry: 'functions/streams/run-events.ts',
+    binds: ['database'],
+    route: { method: 'GET', path: '/api/v1/runs/{id}/events', auth: 'cognito', streaming: true },
+    timeoutSeconds: STREAM_TIMEOUT,
+    reservedConcurrency: STREAM_CONCURRENCY,
+  },
+  {
+    id: 'stream-events',
+    entry: 'functions/streams/all-events.ts',
+    binds: ['database'],
+    route: { method: 'GET', path: '/api/v1/events', auth: 'cognito', streaming: true },
+    timeoutSeconds: STREAM_TIMEOUT,
+    reservedConcurrency: STREAM_CONCURRENCY,
   },
   {
     id: 'api-approval-page',
     entry: 'functions/api/approval-page.ts',
-    binds: ['database'],
+    binds: ['database', 'redis'],
     route: { method: 'GET', path: '/approvals/{approvalId}', auth: 'approval-link' },
   },
   {
     id: 'api-decide-approval',
     entry: 'functions/api/decide-approval.ts',
-    binds: ['database', 'runs-respond', 'audit-write'],
+    binds: ['database', 'redis', 'runs-respond', 'audit-write'],
     route: { method: 'POST', path: '/approvals/{approvalId}', auth: 'approval-link' },
+  },
+  {
+    id: 'api-sign-in-page',
+    entry: 'functions/api/sign-in-page.ts',
+    // The container (opened on every cold start) needs the database; the page itself reads nothing.
+    binds: ['database'],
+    route: { method: 'GET', path: '/sign-in', auth: 'public' },
+  },
+  {
+    id: 'api-sign-in',
+    entry: 'functions/api/sign-in.ts',
+    binds: ['database'],
+    route: { method: 'POST', path: '/sign-in', auth: 'public' },
   },
   {
     id: 'api-dashboard',
     entry: 'functions/api/dashboard.ts',
-    binds: [],
+    // The container (opened on every cold start) needs the database; the shell itself reads nothing.
+    binds: ['database'],
     route: { method: 'GET', path: '/', auth: 'public' },
   },
   {
@@ -199,6 +270,37 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // The ASL gives RecordFailure 60 s.
     timeoutSeconds: 45,
   },
+  {
+    id: 'workflow-escalate-approval',
+    entry: 'functions/workflow/escalate-approval.ts',
+    // runs-respond: an approval decided just as the first wait timed out resumes the Escalate wait at once.
+    binds: ['database', 'audit-write', 'runs-respond'],
+    aslPlaceholder: 'EscalateApprovalFunctionArn',
+  },
+  {
+    id: 'workflow-expire-approval',
+    entry: 'functions/workflow/expire-approval.ts',
+    binds: ['database', 'audit-write'],
+    aslPlaceholder: 'ExpireApprovalFunctionArn',
+  },
+
+  // Workflow tasks of statemachines/batch-analysis.asl.json.
+  {
+    id: 'workflow-prepare-batch-run',
+    entry: 'functions/workflow/prepare-batch-run.ts',
+    binds: ['database'],
+    aslPlaceholder: 'PrepareBatchRunFunctionArn',
+    aslMachine: 'batch-analysis',
+    // The ASL gives PrepareRun 60 s.
+    timeoutSeconds: 45,
+  },
+  {
+    id: 'workflow-summarize-batch',
+    entry: 'functions/workflow/summarize-batch.ts',
+    binds: ['database', 'audit-write'],
+    aslPlaceholder: 'SummarizeBatchFunctionArn',
+    aslMachine: 'batch-analysis',
+  },
 
   // CRM sync, run by EventBridge Scheduler.
   {
@@ -227,6 +329,23 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     binds: ['database', 'redis', 'zoho'],
     schedule: 'notification-channel-check',
     timeoutSeconds: 60,
+  },
+
+  // Messages to people, run by EventBridge Scheduler: each reads the database and sends through the
+  // Notifier (the outbox table, SES, Slack); a claim in the database makes every message go out once.
+  {
+    id: 'approval-reminders',
+    entry: 'functions/sync/approval-reminders.ts',
+    binds: ['database'],
+    schedule: 'hourly-approval-reminders',
+    timeoutSeconds: 300,
+  },
+  {
+    id: 'owner-briefs',
+    entry: 'functions/sync/owner-briefs.ts',
+    binds: ['database'],
+    schedule: 'hourly-owner-briefs',
+    timeoutSeconds: 300,
   },
 ];
 

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { FUNCTIONS } from '../infra/function-catalog.ts';
+import type { StreamHandler } from '../functions/streams/event-stream.ts';
+import { FUNCTIONS, type RouteAuth } from '../infra/function-catalog.ts';
 import { lambdaContextFor } from './lambda-context.ts';
+import { authorizeLocally, localPreflight } from './local-authorizer.ts';
 
 type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -11,7 +13,11 @@ interface Route {
   params: string[];
   resource: string;
   functionId: string;
+  auth: RouteAuth;
   load: () => Promise<ProxyHandler>;
+  /** A streaming route (SSE): its module's `streamHandler` writes to the response as events come. */
+  streaming: boolean;
+  loadStream: () => Promise<StreamHandler>;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -28,6 +34,7 @@ function routes(): Route[] {
       })}/?$`,
     );
     let loaded: Promise<ProxyHandler> | undefined;
+    let loadedStream: Promise<StreamHandler> | undefined;
     return [
       {
         method: fn.route.method,
@@ -35,11 +42,19 @@ function routes(): Route[] {
         params,
         resource: fn.route.path,
         functionId: fn.id,
+        auth: fn.route.auth,
         load: () => {
           loaded ??= import(new URL(`../${fn.entry}`, import.meta.url).href).then(
             (m: { handler: ProxyHandler }) => m.handler,
           );
           return loaded;
+        },
+        streaming: fn.route.streaming === true,
+        loadStream: () => {
+          loadedStream ??= import(new URL(`../${fn.entry}`, import.meta.url).href).then(
+            (m: { streamHandler: StreamHandler }) => m.streamHandler,
+          );
+          return loadedStream;
         },
       },
     ];
@@ -64,6 +79,7 @@ function toEvent(
   route: Route,
   match: RegExpMatchArray,
   body: string | null,
+  claims: Record<string, string> | null = null,
 ): APIGatewayProxyEvent {
   const headers = Object.fromEntries(
     Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
@@ -85,7 +101,7 @@ function toEvent(
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      authorizer: null,
+      authorizer: claims ? { claims } : null,
       httpMethod: req.method ?? 'GET',
       path: url.pathname,
       protocol: 'HTTP/1.1',
@@ -107,17 +123,50 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.end(body);
 }
 
+const sendResult = (res: ServerResponse, result: APIGatewayProxyResult) =>
+  send(
+    res,
+    result.statusCode,
+    Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)])),
+    result.body,
+  );
+
 const jsonError = (code: string, message: string) => JSON.stringify({ error: { code, message, details: null } });
+
+/** A streaming route: the handler writes status, headers and events to the response as they come. */
+async function serveStream(route: Route, event: APIGatewayProxyEvent, res: ServerResponse, signal: AbortSignal) {
+  try {
+    const serve = await route.loadStream();
+    await serve(
+      event,
+      ({ statusCode, headers }) => {
+        res.writeHead(statusCode, headers);
+        res.flushHeaders();
+        return res;
+      },
+      { signal },
+    );
+  } catch (error) {
+    process.stderr.write(`local api: ${route.functionId} failed: ${(error as Error).stack}\n`);
+    if (!res.headersSent) {
+      send(res, 500, { 'content-type': 'application/json' }, jsonError('INTERNAL', 'Something went wrong on our side'));
+    } else res.end();
+  }
+}
 
 /** Serves the API Gateway routes on 127.0.0.1 through the Lambda handlers, like the deployed stage. */
 export async function startLocalApiServer(
   options: { port?: number; host?: string } = {},
 ): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const table = routes();
+  // Ends open event streams when the server closes (they would otherwise keep it open).
+  const closing = new AbortController();
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const candidates = table.filter((r) => r.pattern.test(url.pathname));
     const route = candidates.find((r) => r.method === req.method);
+    if (!route && req.method === 'OPTIONS' && candidates.length > 0)
+      return sendResult(res, await localPreflight(req.headers));
     if (!route) {
       const status = candidates.length > 0 ? 405 : 404;
       return send(
@@ -138,10 +187,21 @@ export async function startLocalApiServer(
         jsonError('PAYLOAD_TOO_LARGE', 'Body is too large'),
       );
     }
+    // API Gateway's Cognito authorizer, locally: `cognito` routes need a valid token; others get its claims.
+    const { claims, refusal } = await authorizeLocally(req.headers, route.auth);
+    if (refusal) return sendResult(res, refusal);
+    if (route.streaming) {
+      return serveStream(
+        route,
+        toEvent(req, url, route, url.pathname.match(route.pattern)!, body, claims),
+        res,
+        closing.signal,
+      );
+    }
     try {
       const handler = await route.load();
       const result = await handler(
-        toEvent(req, url, route, url.pathname.match(route.pattern)!, body),
+        toEvent(req, url, route, url.pathname.match(route.pattern)!, body, claims),
         lambdaContextFor(route.functionId, 29_000),
       );
       const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
@@ -162,6 +222,10 @@ export async function startLocalApiServer(
   return {
     url: `http://127.0.0.1:${port}`,
     server,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing.abort();
+        server.close(() => resolve());
+      }),
   };
 }

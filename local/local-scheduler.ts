@@ -3,6 +3,8 @@ import {
   type KeepNotificationChannelInput,
   keepNotificationChannel,
 } from '../shared/use-cases/keep-notification-channel.ts';
+import { sendApprovalReminders } from '../shared/use-cases/send-approval-reminders.ts';
+import { sendOwnerBriefs } from '../shared/use-cases/send-owner-briefs.ts';
 import { indexAccountFeatures } from '../shared/use-cases/similar-accounts.ts';
 import { syncFull } from '../shared/use-cases/sync-full.ts';
 import { syncIncremental } from '../shared/use-cases/sync-incremental.ts';
@@ -26,10 +28,19 @@ export function msUntilNext(hour: number, now: Date, timeZone: string): number {
   return wait * 1000;
 }
 
+/** The hourly messages: 24-hour approval reminders, then the owner briefs whose 06:00 has come. */
+export async function sendScheduledNotifications(deps: Container, now = deps.clock.now()) {
+  const reminders = await sendApprovalReminders(deps, now);
+  const briefs = await sendOwnerBriefs(deps, now);
+  return { reminders, briefs };
+}
+
 /**
  * What EventBridge Scheduler does on AWS: the daily full sync at 02:00 (the tenant's time zone), the
- * hourly incremental sync (what changed and what was deleted since each module's cursor), and, when there
- * is a notification channel, an hourly check that renews it before Zoho lets it lapse.
+ * hourly incremental sync (what changed and what was deleted since each module's cursor), the hourly
+ * approval reminders and owner briefs (also once right after start, so a stack started after 06:00
+ * delivers today's briefs), and, when there is a notification channel, an hourly check that renews it
+ * before Zoho lets it lapse.
  */
 export function startLocalScheduler(
   deps: Container,
@@ -61,6 +72,22 @@ export function startLocalScheduler(
   };
   daily();
   timers.push(setInterval(() => void run('hourly incremental', 'incremental'), 3600_000));
+  const notify = async () => {
+    if (stopped) return;
+    try {
+      const { reminders, briefs } = await sendScheduledNotifications(deps);
+      if (reminders.sent + briefs.sent + reminders.failed + briefs.failed > 0) {
+        process.stderr.write(
+          `scheduler: sent ${reminders.sent} approval reminder(s) and ${briefs.sent} owner brief(s)` +
+            `${reminders.failed + briefs.failed > 0 ? `; ${reminders.failed + briefs.failed} failed, retried next hour` : ''}\n`,
+        );
+      }
+    } catch (error) {
+      process.stderr.write(`scheduler: notifications failed: ${(error as Error).message}\n`);
+    }
+  };
+  timers.push(setTimeout(() => void notify(), 5_000));
+  timers.push(setInterval(() => void notify(), 3600_000));
   const channel = options.channel;
   if (channel) {
     const keep = async () => {

@@ -199,13 +199,17 @@ export async function openLocalContainer(config: Config, options: OpenOptions = 
     workflow: () => {
       engine = new LocalWorkflowEngine({
         store: new WorkflowStore(db),
-        definitions: { 'account-analysis': new URL('../statemachines/account-analysis.asl.json', import.meta.url) },
+        definitions: {
+          'account-analysis': new URL('../statemachines/account-analysis.asl.json', import.meta.url),
+          'batch-analysis': new URL('../statemachines/batch-analysis.asl.json', import.meta.url),
+        },
         handlers: localTaskHandlers(),
       });
       return engine;
     },
     onClose: async () => {
       await engine?.idle();
+      engine?.stop();
       await db.close();
       for (const cleanup of cleanups) await cleanup();
       await pglite?.close();

@@ -50,6 +50,29 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** Too many requests from one person; `retryAfterSeconds` says when the window resets. */
+export class RateLimitedError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(limit: number, retryAfterSeconds: number) {
+    super('RATE_LIMITED', `More than ${limit} requests a minute; try again in ${retryAfterSeconds} s`, {
+      expose: true,
+      status: 429,
+      details: { limit, retry_after_seconds: retryAfterSeconds },
+    });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(maxBytes: number) {
+    super('PAYLOAD_TOO_LARGE', `Body is larger than ${maxBytes} bytes`, {
+      expose: true,
+      status: 413,
+      details: { max_bytes: maxBytes },
+    });
+  }
+}
+
 export class ApprovalAlreadyDecidedError extends AppError {
   constructor(id: string, status: string) {
     super('APPROVAL_ALREADY_DECIDED', `Approval ${id} was already decided (${status})`, {
@@ -84,6 +107,28 @@ export class CrmRateLimitedError extends AppError {
 export class CrmRequestError extends AppError {
   constructor(message: string, options: AppErrorOptions = {}) {
     super('CRM_REQUEST_FAILED', message, { status: 502, ...options });
+  }
+}
+
+/** A notification channel (SES, Slack) refused a message for a reason retrying will not fix. */
+export class NotificationRejectedError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super('NOTIFICATION_REJECTED', message, { status: 502, ...options });
+  }
+}
+
+/** Every channel failed to take a message; `details` lists each channel's error. */
+export class NotificationFailedError extends AppError {
+  constructor(failures: { channel: string; error: string }[], options: AppErrorOptions = {}) {
+    super(
+      'NOTIFICATION_FAILED',
+      `No channel delivered the message: ${failures.map((f) => `${f.channel}: ${f.error}`).join('; ')}`,
+      {
+        status: 502,
+        details: failures,
+        ...options,
+      },
+    );
   }
 }
 

@@ -43,6 +43,8 @@ export interface ApprovalPageModel {
   payload: { module: string; record: Record<string, unknown> };
   payloadHash: string;
   runId: string;
+  /** Who is looking, when signed in, and whether they may decide (the owner, their manager, an admin). */
+  viewer?: { name: string; mayDecide: boolean } | null;
 }
 
 type Draft = ApprovalPageModel['recommendation']['draft'];
@@ -323,18 +325,32 @@ function payloadValue(value: unknown): string {
   return `<span class="prose">${escapeHtml(value)}</span>`;
 }
 
+/** The path of the sign-in page that comes back to `path`. */
+export const signInPath = (path: string) => `/sign-in?next=${encodeURIComponent(path)}`;
+
 function decisionForm(model: ApprovalPageModel): string {
   const action = `/approvals/${encodeURIComponent(model.approval.id)}`;
-  // The server validates everything (required name, reason on reject, expiry, single use); the
+  const expiry = `This link expires ${timeHtml(model.approval.expiresAt)}.`;
+  if (!model.viewer) {
+    return `<section class="card decision" aria-labelledby="decision-heading">
+<h2 id="decision-heading">Your decision</h2>
+<p>Sign in to approve or reject: only the account owner, their manager or an admin may decide. ${expiry}</p>
+<p><a class="button primary" href="${escapeHtml(signInPath(action))}" data-testid="sign-in-to-decide">Sign in to decide</a></p>
+</section>`;
+  }
+  if (!model.viewer.mayDecide) {
+    return `<section class="card decision" aria-labelledby="decision-heading">
+<h2 id="decision-heading">Your decision</h2>
+<div class="notice tone-caution" role="note" data-testid="may-not-decide"><p>You are signed in as <strong>${escapeHtml(model.viewer.name)}</strong>. Only the account owner, their manager or an admin may decide this recommendation.</p></div>
+</section>`;
+  }
+  // The server validates everything (who may decide, reason on reject, expiry, single use); the
   // browser-side checks below only save a round trip.
   return `<section class="card decision" aria-labelledby="decision-heading">
 <h2 id="decision-heading">Your decision</h2>
-<p class="small muted">Approving writes the record shown once to Zoho. Rejecting writes nothing. This link expires ${timeHtml(model.approval.expiresAt)}.</p>
+<p class="small muted">Approving writes the record shown once to Zoho. Rejecting writes nothing. ${expiry}</p>
+<p class="small">Deciding as <strong data-testid="decider">${escapeHtml(model.viewer.name)}</strong></p>
 <form method="post" action="${escapeHtml(action)}" id="decision-form">
-<div class="field">
-<label for="decided_by">Your name or e-mail</label>
-<input id="decided_by" name="decided_by" type="text" required maxlength="320" autocomplete="email" spellcheck="false">
-</div>
 <div class="field">
 <label for="reason">Reason (required to reject)</label>
 <textarea id="reason" name="reason" rows="3" maxlength="2000"></textarea>
@@ -379,7 +395,7 @@ ${content}
 
 /**
  * Two conveniences, never a substitute for the server's checks:
- * - Enter in the name field would submit with the first button (approve) as submitter; a decision
+ * - Enter in a text field would submit with the first button (approve) as submitter; a decision
  *   that writes to the CRM should take a deliberate click.
  * - A second click while the POST is in flight would only earn a "conflict" page.
  */
@@ -410,7 +426,7 @@ const FORM_SCRIPT = `(function () {
 })();`;
 
 export interface DecisionResult {
-  outcome: 'approved' | 'rejected' | 'conflict' | 'expired' | 'invalid' | 'not_found';
+  outcome: 'approved' | 'rejected' | 'conflict' | 'expired' | 'invalid' | 'not_found' | 'unauthorized' | 'forbidden';
   message: string;
   approvalId: string;
   runId?: string;
@@ -424,12 +440,18 @@ const OUTCOMES: Record<DecisionResult['outcome'], { title: string; tone: string;
   expired: { title: 'This approval has expired', tone: 'tone-caution', alert: true },
   invalid: { title: 'Your decision was not recorded', tone: 'tone-danger', alert: true },
   not_found: { title: 'Approval not found', tone: 'tone-danger', alert: true },
+  unauthorized: { title: 'Sign in to decide', tone: 'tone-caution', alert: true },
+  forbidden: { title: 'Not yours to decide', tone: 'tone-danger', alert: true },
 };
 
 /** The page after a POST, and for every error around an approval link. */
 export function decisionResultPage(result: DecisionResult): string {
   const outcome = OUTCOMES[result.outcome];
   const links = ['<a class="button" href="/">Back to the dashboard</a>'];
+  if (result.outcome === 'unauthorized') {
+    const back = `/approvals/${encodeURIComponent(result.approvalId)}`;
+    links.unshift(`<a class="button primary" href="${escapeHtml(signInPath(back))}">Sign in</a>`);
+  }
   if (result.runId) {
     links.push(
       `<a class="button" href="/api/v1/runs/${escapeHtml(encodeURIComponent(result.runId))}">View the run</a>`,

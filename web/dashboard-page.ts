@@ -116,8 +116,8 @@ kbd { font: 0.75rem ui-monospace, monospace; border: 1px solid var(--border-stro
 
 /**
  * The dashboard shell. It is the same for everyone and carries no account data (it is served
- * without authentication); the inline script fetches `/api/v1/accounts` and `/api/v1/approvals`
- * (relative URLs, same origin) and renders them.
+ * without authentication); the inline script fetches `/api/v1/accounts` (every page) and
+ * `/api/v1/approvals` (relative URLs, same origin, with the session cookie /sign-in set) and renders them.
  */
 export function dashboardPage(): string {
   const chips = RISK_FILTERS.map(
@@ -402,6 +402,13 @@ export const DASHBOARD_SCRIPT = `(function () {
   }
 
   function showError(box, what, error, retry) {
+    if (error && error.status === 401) {
+      // No session (or it expired): the API answers 401 until the reader signs in.
+      box.replaceChildren(h('div', { class: 'state notice tone-caution', role: 'alert' },
+        h('p', { text: describeFailure(what, error) }),
+        h('a', { class: 'button primary', href: '/sign-in?next=%2F', 'data-testid': 'sign-in-link' }, 'Sign in')));
+      return;
+    }
     var button = h('button', { type: 'button', class: 'button' }, 'Try again');
     button.addEventListener('click', retry);
     box.replaceChildren(h('div', { class: 'state notice tone-danger', role: 'alert' }, h('p', { text: describeFailure(what, error) }), button));
@@ -492,14 +499,22 @@ export const DASHBOARD_SCRIPT = `(function () {
 
   function loadAccounts() {
     byId('accounts-state').replaceChildren(h('p', { class: 'state muted', role: 'status', text: 'Loading accounts…' }));
-    return getJson('/api/v1/accounts').then(renderAccounts).catch(function (error) {
+    // The API pages (at most 100 accounts a page): follow next_cursor and render them all at once.
+    function page(cursor, seen) {
+      var url = '/api/v1/accounts?limit=100' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+      return getJson(url).then(function (data) {
+        var all = seen ? { accounts: seen.accounts.concat(data.accounts || []), summary: seen.summary } : data;
+        return data && data.next_cursor ? page(data.next_cursor, all) : all;
+      });
+    }
+    return page(null, null).then(renderAccounts).catch(function (error) {
       showError(byId('accounts-state'), 'accounts', error, loadAccounts);
     });
   }
 
   function loadApprovals() {
     byId('approvals-state').replaceChildren(h('p', { class: 'muted', role: 'status', text: 'Loading approvals…' }));
-    return getJson('/api/v1/approvals').then(renderApprovals).catch(function (error) {
+    return getJson('/api/v1/approvals?limit=100').then(renderApprovals).catch(function (error) {
       showError(byId('approvals-state'), 'pending approvals', error, loadApprovals);
     });
   }

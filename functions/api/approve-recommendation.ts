@@ -1,20 +1,19 @@
-import { z } from 'zod';
-import { NotFoundError } from '../../shared/errors.ts';
+import { ApproveRecommendationBody } from '../../shared/api/schemas.ts';
 import { httpHandler, json, parseBody, pathParameter } from '../../shared/runtime/http-handler.ts';
-import { decideApproval } from '../../shared/use-cases/decide-approval.ts';
+import { approveRecommendationAs } from '../../shared/use-cases/decide-approval-as.ts';
 
-const Body = z.object({ decided_by: z.string().trim().min(1).max(320) });
-
-export const handler = httpHandler(async (event, deps) => {
-  const recommendationId = pathParameter(event, 'id');
-  const body = parseBody(event, Body);
-  const approval = await deps.approvals.getByRecommendation(recommendationId);
-  if (!approval) throw new NotFoundError('Approval for recommendation', recommendationId);
-  const result = await decideApproval(deps, {
-    approvalId: approval.id,
-    decision: 'approve',
-    by: body.decided_by,
-    channel: 'api',
-  });
-  return json(200, result);
-});
+/** `POST /api/v1/recommendations/{id}/approve`: the signed-in person approves (owner, their manager, admin). */
+export const handler = httpHandler(
+  async (event, deps, request) => {
+    const recommendationId = pathParameter(event, 'id');
+    const body = parseBody(event, ApproveRecommendationBody);
+    const result = await approveRecommendationAs(deps, {
+      recommendationId,
+      principal: request.requirePrincipal(),
+      scope: await request.scope(),
+      ...(body.reason ? { reason: body.reason } : {}),
+    });
+    return json(200, result);
+  },
+  { auth: 'required' },
+);

@@ -1,31 +1,31 @@
 import { z } from 'zod';
+import { DecisionForm } from '../../shared/api/schemas.ts';
 import { AppError } from '../../shared/errors.ts';
 import { html, httpHandler, parseBody, pathParameter } from '../../shared/runtime/http-handler.ts';
-import { decideApproval } from '../../shared/use-cases/decide-approval.ts';
-import { decisionResultPage } from '../../web/approval-page.ts';
+import { decideApprovalAs } from '../../shared/use-cases/decide-approval-as.ts';
+import { type DecisionResult, decisionResultPage } from '../../web/approval-page.ts';
 
-const Form = z.object({
-  decision: z.enum(['approve', 'reject']),
-  decided_by: z.string().trim().min(1, 'say who you are').max(320),
-  reason: z.string().trim().max(2000).optional(),
-});
-
-const OUTCOME_BY_STATUS: Record<number, 'conflict' | 'expired' | 'not_found'> = {
+const OUTCOME_BY_STATUS: Record<number, DecisionResult['outcome']> = {
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
   409: 'conflict',
   410: 'expired',
-  404: 'not_found',
 };
 
+/** `POST /approvals/{approvalId}`: the signed-in owner, their manager or an admin decides, once. */
 export const handler = httpHandler(
-  async (event, deps) => {
+  async (event, deps, request) => {
     const approvalId = pathParameter(event, 'approvalId');
-    const form = parseBody(event, Form);
-    const result = await decideApproval(deps, {
+    const principal = request.requirePrincipal();
+    const form = parseBody(event, DecisionForm);
+    const result = await decideApprovalAs(deps, {
       approvalId,
       decision: form.decision,
-      by: form.decided_by,
       channel: 'web',
       reason: form.reason || undefined,
+      principal,
+      scope: await request.scope(),
     });
     const verb =
       result.status === 'approved'

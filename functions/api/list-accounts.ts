@@ -1,13 +1,20 @@
-import { z } from 'zod';
-import { httpHandler, json } from '../../shared/runtime/http-handler.ts';
+import { ListAccountsQuery } from '../../shared/api/schemas.ts';
+import { httpHandler, json, parseQuery } from '../../shared/runtime/http-handler.ts';
 import { listAccountSummaries } from '../../shared/use-cases/account-views.ts';
 
-const Query = z.object({
-  owner: z.string().max(50).optional(),
-  risk: z.enum(['none', 'low', 'medium', 'high', 'critical']).optional(),
-});
-
-export const handler = httpHandler(async (event, deps) => {
-  const query = Query.parse(event.queryStringParameters ?? {});
-  return json(200, await listAccountSummaries(deps, { ownerId: query.owner, riskLevel: query.risk }));
-});
+/** `GET /api/v1/accounts?risk=&owner=&health=&limit=&cursor=`: the caller's accounts, riskiest first. */
+export const handler = httpHandler(
+  async (event, deps, request) => {
+    const query = parseQuery(event, ListAccountsQuery);
+    const page = await listAccountSummaries(deps, {
+      scope: await request.scope(),
+      ownerId: query.owner,
+      riskLevel: query.risk,
+      healthBand: query.health,
+      limit: query.limit,
+      cursor: query.cursor,
+    });
+    return json(200, page);
+  },
+  { auth: 'required' },
+);

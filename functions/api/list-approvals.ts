@@ -1,4 +1,19 @@
-import { httpHandler, json } from '../../shared/runtime/http-handler.ts';
-import { listPendingApprovals } from '../../shared/use-cases/account-views.ts';
+import { ListApprovalsQuery } from '../../shared/api/schemas.ts';
+import { httpHandler, json, parseQuery } from '../../shared/runtime/http-handler.ts';
+import { listApprovals } from '../../shared/use-cases/list-views.ts';
 
-export const handler = httpHandler(async (_event, deps) => json(200, await listPendingApprovals(deps)));
+/** `GET /api/v1/approvals?status=&account=&limit=&cursor=`: the approval queue, oldest first. */
+export const handler = httpHandler(
+  async (event, deps, request) => {
+    const query = parseQuery(event, ListApprovalsQuery);
+    const page = await listApprovals(deps, {
+      scope: await request.scope(),
+      status: query.status,
+      accountId: query.account,
+      limit: query.limit,
+      cursor: query.cursor,
+    });
+    return json(200, page);
+  },
+  { auth: 'required' },
+);

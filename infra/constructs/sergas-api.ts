@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,7 +12,12 @@ import { acknowledge } from '../nag.ts';
 export interface SergasApiProps {
   readonly stageName: string;
   readonly settings: StageSettings;
+  /** Origins whose pages may call the API (CORS preflight); none: same-origin only. */
+  readonly corsOrigins?: readonly string[];
 }
+
+/** Cognito groups are the roles (`cognito:groups` in the ID token): an admin sees everything, a manager their reports'. */
+export const ROLE_GROUPS = ['admin', 'manager', 'rep'] as const;
 
 // Our error contract (design/CONTRACTS.md) for what API Gateway rejects before a function runs.
 const ERROR_TEMPLATE = '{"error":{"code":"$context.error.responseType","message":$context.error.messageString}}';
@@ -36,15 +41,20 @@ export class SergasApi extends Construct {
   readonly userPoolClient: cognito.UserPoolClient;
   readonly #authorizer: apigateway.CognitoUserPoolsAuthorizer;
   readonly #validator: apigateway.RequestValidator;
+  readonly #corsOrigins: readonly string[];
+  readonly #preflighted = new Set<string>();
 
   constructor(scope: Construct, id: string, props: SergasApiProps) {
     super(scope, id);
     const { settings } = props;
+    this.#corsOrigins = props.corsOrigins ?? [];
 
     this.userPool = new cognito.UserPool(this, 'Users', {
       // People are invited by an admin (`sergas user create`), never sign themselves up.
       selfSignUpEnabled: false,
       signInAliases: { email: true },
+      // `custom:zoho_user_id` in the ID token links a person to the CRM user whose accounts they own.
+      customAttributes: { zoho_user_id: new cognito.StringAttribute({ minLen: 1, maxLen: 50, mutable: true }) },
       passwordPolicy: {
         minLength: 12,
         requireLowercase: true,
@@ -65,7 +75,17 @@ export class SergasApi extends Construct {
       authFlows: { userSrp: true },
       generateSecret: false,
       preventUserExistenceErrors: true,
+      // People may not change which CRM user they are: only an admin sets custom:zoho_user_id.
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
     });
+    for (const [precedence, group] of ROLE_GROUPS.entries()) {
+      new cognito.CfnUserPoolGroup(this, `Group-${group}`, {
+        userPoolId: this.userPool.userPoolId,
+        groupName: group,
+        precedence,
+        description: `Sergas role ${group}`,
+      });
+    }
     this.#authorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
       cognitoUserPools: [this.userPool],
     });
@@ -173,7 +193,14 @@ export class SergasApi extends Construct {
     const method = resource.addMethod(
       route.method,
       // Test invocations from the console are not worth a second resource policy statement per route.
-      new apigateway.LambdaIntegration(fn, { proxy: true, allowTestInvoke: false }),
+      new apigateway.LambdaIntegration(fn, {
+        proxy: true,
+        allowTestInvoke: false,
+        // Event streams: InvokeWithResponseStream, each chunk passed on as it comes, for up to 15 minutes.
+        ...(route.streaming
+          ? { responseTransferMode: apigateway.ResponseTransferMode.STREAM, timeout: Duration.minutes(15) }
+          : {}),
+      }),
       {
         requestValidator: this.#validator,
         requestParameters: Object.fromEntries(pathParameters.map((name) => [`method.request.path.${name}`, true])),
@@ -187,6 +214,23 @@ export class SergasApi extends Construct {
       acknowledge(method, 'APIG4', reason);
       acknowledge(method, 'COG4', reason);
     }
+    this.#addPreflight(resource);
     return method;
+  }
+
+  /** CORS preflight (a mock integration) for the allowed origins; the functions add the same headers to answers. */
+  #addPreflight(resource: apigateway.Resource): void {
+    if (this.#corsOrigins.length === 0 || this.#preflighted.has(resource.path)) return;
+    this.#preflighted.add(resource.path);
+    const preflight = resource.addCorsPreflight({
+      allowOrigins: [...this.#corsOrigins],
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowHeaders: ['authorization', 'content-type', 'last-event-id'],
+      maxAge: Duration.minutes(10),
+    });
+    const reason =
+      'A CORS preflight carries no credentials by design; it answers from a mock integration and returns no data.';
+    acknowledge(preflight, 'APIG4', reason);
+    acknowledge(preflight, 'COG4', reason);
   }
 }

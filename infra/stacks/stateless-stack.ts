@@ -24,6 +24,7 @@ import { acknowledge, nagResource } from '../nag.ts';
 import type { StatefulResources } from './stateful-stack.ts';
 
 export const ACCOUNT_ANALYSIS_ASL = join(REPO_ROOT, 'statemachines', 'account-analysis.asl.json');
+export const BATCH_ANALYSIS_ASL = join(REPO_ROOT, 'statemachines', 'batch-analysis.asl.json');
 /** Titan Text Embeddings v2: the Embedder port on AWS (ARCHITECTURE §4). */
 export const EMBEDDING_MODEL_ID = 'amazon.titan-embed-text-v2:0';
 
@@ -42,6 +43,8 @@ export class StatelessStack extends Stack {
   readonly functions: ReadonlyMap<string, AppFunction>;
   readonly api: SergasApi;
   readonly stateMachine: sfn.StateMachine;
+  /** Starts one account-analysis execution per account (a DISTRIBUTED Map). */
+  readonly batchStateMachine: sfn.StateMachine;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -62,7 +65,7 @@ export class StatelessStack extends Stack {
       }),
     };
 
-    this.api = new SergasApi(this, 'Api', { stageName: stage, settings });
+    this.api = new SergasApi(this, 'Api', { stageName: stage, settings, corsOrigins: config.corsOrigins });
     // Built from the API id and stage name (not api.url, which depends on the deployment and so on every
     // route's function): links in e-mails and pages need it, and using the deployment would be a cycle.
     const publicBaseUrl =
@@ -79,6 +82,10 @@ export class StatelessStack extends Stack {
       // The names shared/config/config.ts reads today for the same settings.
       SERGAS_PUBLIC_URL: publicBaseUrl,
       SERGAS_TIME_ZONE: config.scheduleTimezone,
+      // Routes without the Cognito authorizer (approval pages, sign-in) verify the ID token themselves.
+      COGNITO_USER_POOL_ID: this.api.userPool.userPoolId,
+      COGNITO_CLIENT_ID: this.api.userPoolClient.userPoolClientId,
+      ...(config.corsOrigins.length > 0 ? { SERGAS_CORS_ORIGINS: config.corsOrigins.join(',') } : {}),
       LOG_LEVEL: settings.powertoolsLogLevel.toLowerCase(),
     };
 
@@ -153,6 +160,7 @@ export class StatelessStack extends Stack {
     this.functions = functions;
 
     this.stateMachine = this.createStateMachine(config, stateMachineName, props.functions);
+    this.batchStateMachine = this.createBatchStateMachine(config, props.functions, stateMachineRef);
     this.createSchedules(config, props.functions);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url });
@@ -160,10 +168,11 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'BatchStateMachineArn', { value: this.batchStateMachine.stateMachineArn });
   }
 
   private createStateMachine(config: SergasConfig, name: string, specs: readonly FunctionSpec[]): sfn.StateMachine {
-    const tasks = specs.filter((spec) => spec.aslPlaceholder);
+    const tasks = specs.filter((spec) => spec.aslPlaceholder && !spec.aslMachine);
     const taskFunctions = tasks.map((spec) => this.functionOf(spec.id).function);
 
     const role = new iam.Role(this, 'AccountAnalysisRole', {
@@ -204,6 +213,86 @@ export class StatelessStack extends Stack {
     return stateMachine;
   }
 
+  /**
+   * statemachines/batch-analysis.asl.json, deployed as written: its Map is DISTRIBUTED (each account's
+   * start is a child execution of a Map Run) and starts account-analysis executions fire-and-forget,
+   * named by the run ids PrepareRun gives them. The local runner runs the same Map INLINE.
+   */
+  private createBatchStateMachine(
+    config: SergasConfig,
+    specs: readonly FunctionSpec[],
+    accountAnalysis: { name: string; arn: string },
+  ): sfn.StateMachine {
+    const name = `sergas-${config.stage}-batch-analysis`;
+    // The machine's own ARN as a string, not a token: its role must name it, and the machine needs the role.
+    const ownArn = this.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: name,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const mapRunExecutions = this.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${name}/*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const tasks = specs.filter((spec) => spec.aslPlaceholder && spec.aslMachine === 'batch-analysis');
+    const role = new iam.Role(this, 'BatchAnalysisRole', {
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+      description: `Runs ${name}`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: tasks.map((spec) => this.functionOf(spec.id).function.functionArn),
+      }),
+    );
+    // StartAccountAnalysis starts the account-analysis machine; the Distributed Map starts its own child
+    // executions (of this machine) and describes and stops them.
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [accountAnalysis.arn, ownArn] }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [mapRunExecutions],
+      }),
+    );
+
+    const logGroup = new logs.LogGroup(this, 'BatchAnalysisLogs', {
+      logGroupName: `/aws/vendedlogs/states/${name}`,
+      retention: config.settings.logRetention,
+      removalPolicy: config.settings.removalPolicy,
+    });
+    const stateMachine = new sfn.StateMachine(this, 'BatchAnalysis', {
+      stateMachineName: name,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromFile(BATCH_ANALYSIS_ASL),
+      definitionSubstitutions: {
+        ...Object.fromEntries(
+          tasks.map((spec) => [spec.aslPlaceholder!, this.functionOf(spec.id).function.functionArn]),
+        ),
+        AccountAnalysisStateMachineArn: accountAnalysis.arn,
+      },
+      role,
+      // Account ids only, but the same rule as the account analysis: no execution data in logs.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      tracingEnabled: true,
+    });
+    acknowledge(
+      role,
+      'IAM5[Resource::*]',
+      'CloudWatch Logs delivery (logs:CreateLogDelivery and friends) and X-Ray (xray:PutTraceSegments) do not support resource-level permissions.',
+    );
+    acknowledge(
+      role,
+      `IAM5[Resource::${nagResource(this, mapRunExecutions)}]`,
+      'A Distributed Map names its child executions itself (<machine>/<map run>:<id>); the wildcard stays within this machine’s executions.',
+    );
+    return stateMachine;
+  }
+
   private createSchedules(config: SergasConfig, specs: readonly FunctionSpec[]): void {
     const timeZone = TimeZone.of(config.scheduleTimezone);
     const schedules = {
@@ -225,6 +314,18 @@ export class StatelessStack extends Stack {
         expression: scheduler.ScheduleExpression.rate(Duration.hours(6)),
         maxEventAge: Duration.hours(1),
         description: 'Keep the Zoho notification channel subscribed and renewed',
+      },
+      // On the hour: an owner's brief goes out in the first run after 06:00 where they are.
+      'hourly-owner-briefs': {
+        expression: scheduler.ScheduleExpression.cron({ minute: '0', timeZone }),
+        maxEventAge: Duration.minutes(45),
+        description: "Owner briefs, hourly, to each owner past 06:00 in their time zone who has not had today's",
+      },
+      // Half past, away from the syncs: one reminder per approval still pending 24 hours after it was requested.
+      'hourly-approval-reminders': {
+        expression: scheduler.ScheduleExpression.cron({ minute: '30', timeZone }),
+        maxEventAge: Duration.minutes(45),
+        description: 'Approval reminders at 24 h, hourly',
       },
     } as const;
 

@@ -24,6 +24,8 @@ export interface TaskTokenRow {
   cause: string | null;
   created_at: Date;
   resolved_at: Date | null;
+  /** When the wait times out (its state's TimeoutSeconds after it began); null: it never does. */
+  timeout_at: Date | null;
 }
 
 const toDescription = (row: ExecutionRow): ExecutionDescription => ({
@@ -161,12 +163,22 @@ export class WorkflowStore {
     );
   }
 
-  /** The token of a wait state, created on first arrival and the same on every replay. */
-  async tokenFor(executionId: string, state: string, inputHash: string, newToken: string): Promise<TaskTokenRow> {
+  /**
+   * The token of a wait state, created on first arrival (with its deadline, `timeoutSeconds` from now) and
+   * the same on every replay.
+   */
+  async tokenFor(
+    executionId: string,
+    state: string,
+    inputHash: string,
+    newToken: string,
+    timeoutSeconds: number | null = null,
+  ): Promise<TaskTokenRow> {
     await this.#db.query(
-      `INSERT INTO workflow_task_tokens (token, execution_id, state_name, input_hash, status, created_at)
-       VALUES ($1, $2, $3, $4, 'WAITING', now()) ON CONFLICT (execution_id, state_name, input_hash) DO NOTHING`,
-      [newToken, executionId, state, inputHash],
+      `INSERT INTO workflow_task_tokens (token, execution_id, state_name, input_hash, status, created_at, timeout_at)
+       VALUES ($1, $2, $3, $4, 'WAITING', now(), now() + make_interval(secs => $5::double precision))
+       ON CONFLICT (execution_id, state_name, input_hash) DO NOTHING`,
+      [newToken, executionId, state, inputHash, timeoutSeconds],
     );
     const rows = await this.#db.query<TaskTokenRow>(
       'SELECT * FROM workflow_task_tokens WHERE execution_id = $1 AND state_name = $2 AND input_hash = $3',
@@ -180,14 +192,38 @@ export class WorkflowStore {
     return rows[0] ?? null;
   }
 
-  /** Resolves a waiting token once; false when it was not waiting (unknown, or already resolved). */
+  /**
+   * Fails every wait whose deadline is at or before `now` with `States.Timeout`, once; returns them.
+   * Their executions then resume like after any other resolution.
+   */
+  async timeOutWaits(now: Date): Promise<TaskTokenRow[]> {
+    return this.#db.query<TaskTokenRow>(
+      `UPDATE workflow_task_tokens SET status = 'FAILED', error = 'States.Timeout',
+         cause = 'The wait for a task token timed out (TimeoutSeconds)', resolved_at = now()
+       WHERE status = 'WAITING' AND timeout_at <= $1 RETURNING *`,
+      [now],
+    );
+  }
+
+  /** The earliest deadline of a wait still waiting, if any. */
+  async nextTimeout(): Promise<Date | null> {
+    const rows = await this.#db.query<{ at: Date | null }>(
+      `SELECT min(timeout_at) AS at FROM workflow_task_tokens WHERE status = 'WAITING'`,
+    );
+    return rows[0]?.at ?? null;
+  }
+
+  /**
+   * Resolves a waiting token once; null when it was not waiting (unknown, already resolved, or past its
+   * deadline: like Step Functions, a timed-out token takes no answer even before the sweep fails it).
+   */
   async resolveToken(
     token: string,
     outcome: { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string },
   ): Promise<TaskTokenRow | null> {
     const rows = await this.#db.query<TaskTokenRow>(
       `UPDATE workflow_task_tokens SET status = $2, output = $3, error = $4, cause = $5, resolved_at = now()
-       WHERE token = $1 AND status = 'WAITING' RETURNING *`,
+       WHERE token = $1 AND status = 'WAITING' AND (timeout_at IS NULL OR timeout_at > now()) RETURNING *`,
       [
         token,
         outcome.status,
@@ -199,10 +235,28 @@ export class WorkflowStore {
     return rows[0] ?? null;
   }
 
-  async recordEvent(executionId: string, type: string, state: string | null, detail: unknown): Promise<void> {
+  /** Appends a history event; with `once`, not when the same event (type, state, detail) is there already. */
+  async recordEvent(
+    executionId: string,
+    type: string,
+    state: string | null,
+    detail: unknown,
+    options: { once?: boolean } = {},
+  ): Promise<void> {
+    const values = [executionId, type, state, JSON.stringify(detail ?? null)];
+    if (!options.once) {
+      await this.#db.query(
+        'INSERT INTO workflow_events (execution_id, type, state_name, at, detail) VALUES ($1, $2, $3, now(), $4)',
+        values,
+      );
+      return;
+    }
     await this.#db.query(
-      'INSERT INTO workflow_events (execution_id, type, state_name, at, detail) VALUES ($1, $2, $3, now(), $4)',
-      [executionId, type, state, JSON.stringify(detail ?? null)],
+      `INSERT INTO workflow_events (execution_id, type, state_name, at, detail)
+       SELECT $1::varchar, $2::varchar, $3::varchar, now(), $4::jsonb WHERE NOT EXISTS (
+         SELECT 1 FROM workflow_events WHERE execution_id = $1::varchar AND type = $2::varchar
+           AND state_name IS NOT DISTINCT FROM $3::varchar AND detail = $4::jsonb)`,
+      values,
     );
   }
 

@@ -64,8 +64,38 @@ export const ConfigSchema = z.object({
   /** How note text becomes vectors: the offline lexical embedder, or Amazon Titan on Bedrock. */
   EMBEDDINGS: z.enum(['lexical', 'bedrock']).default('lexical'),
   BEDROCK_EMBEDDING_MODEL_ID: z.string().min(1).default(TITAN_TEXT_EMBEDDINGS_V2),
+  /** Approval links and briefs go out by e-mail through SES v2 from this verified address when set. */
+  SES_FROM_ADDRESS: z
+    .string()
+    .regex(/^[^@\s]+@[^@\s]+$|<[^@\s]+@[^@\s]+>$/, 'an e-mail address')
+    .optional(),
+  SES_CONFIGURATION_SET: z.string().min(1).optional(),
+  /** …and to a Slack channel through this incoming webhook (on AWS it comes from SLACK_SECRET_ARN). */
+  SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SLACK_SECRET_ARN: z.string().optional(),
   STATE_MACHINE_ARN: z.string().optional(),
   AWS_REGION: z.string().optional(),
+  /** Origins (comma separated) whose pages may call the API; default the public URL's origin. */
+  SERGAS_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+  /** Requests per minute per signed-in person, counted in the cache. */
+  SERGAS_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Signs the tokens `sergas user create` issues; without it a secret is generated once in SERGAS_HOME. */
+  SERGAS_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** On AWS: the Cognito user pool and app client whose ID tokens the API accepts. */
+  COGNITO_USER_POOL_ID: z
+    .string()
+    .regex(/^[\w-]+_\w+$/, 'a user pool id like eu-west-1_AbC123')
+    .optional(),
+  COGNITO_CLIENT_ID: z.string().min(1).optional(),
 });
 
 export type Env = z.output<typeof ConfigSchema>;
@@ -128,6 +158,20 @@ export interface Config {
   /** Where vectors live: Qdrant when configured, else the database (pgvector when it is PGlite) decides. */
   vectors: { kind: 'qdrant'; url: string; apiKey: string | null } | { kind: 'database' };
   embeddings: { kind: 'lexical' } | { kind: 'bedrock'; modelId: string; region: string | null };
+  /**
+   * Where messages to people go: e-mail through SES, a Slack webhook, and the outbox table (`outbox`: always,
+   * as locally; on AWS only while no other channel is set). `publicUrl` (or the local API) starts every link.
+   */
+  notifications: {
+    outbox: boolean;
+    email: { from: string; configurationSet: string | null; region: string | null } | null;
+    slack: { webhookUrl: string } | null;
+  };
+  /** Who may call the API: Cognito ID tokens on AWS, tokens signed by `sergas user create` locally. */
+  auth:
+    | { kind: 'cognito'; userPoolId: string; clientId: string; region: string }
+    | { kind: 'local'; secret: string | null; secretFile: string };
+  api: { corsOrigins: string[]; rateLimitPerMinute: number };
 }
 
 /** Parses the environment once; throws ConfigError listing every problem. */
@@ -179,6 +223,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       e.EMBEDDINGS === 'bedrock'
         ? { kind: 'bedrock', modelId: e.BEDROCK_EMBEDDING_MODEL_ID, region: e.AWS_REGION ?? null }
         : { kind: 'lexical' },
+    notifications: {
+      outbox: e.SERGAS_STAGE === 'local',
+      email: e.SES_FROM_ADDRESS
+        ? { from: e.SES_FROM_ADDRESS, configurationSet: e.SES_CONFIGURATION_SET ?? null, region: e.AWS_REGION ?? null }
+        : null,
+      slack: e.SLACK_WEBHOOK_URL ? { webhookUrl: e.SLACK_WEBHOOK_URL } : null,
+    },
+    auth:
+      e.COGNITO_USER_POOL_ID && e.COGNITO_CLIENT_ID
+        ? {
+            kind: 'cognito',
+            userPoolId: e.COGNITO_USER_POOL_ID,
+            clientId: e.COGNITO_CLIENT_ID,
+            region: e.COGNITO_USER_POOL_ID.split('_')[0]!,
+          }
+        : { kind: 'local', secret: e.SERGAS_JWT_SECRET ?? null, secretFile: resolve(home, 'jwt-secret') },
+    api: {
+      corsOrigins:
+        e.SERGAS_CORS_ORIGINS.length > 0
+          ? e.SERGAS_CORS_ORIGINS.map((url) => new URL(url).origin)
+          : e.SERGAS_PUBLIC_URL
+            ? [new URL(e.SERGAS_PUBLIC_URL).origin]
+            : [],
+      rateLimitPerMinute: e.SERGAS_RATE_LIMIT,
+    },
   };
 }
 

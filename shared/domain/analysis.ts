@@ -4,31 +4,35 @@ export type RiskLevel = 'none' | Severity;
 export type Priority = Severity;
 export type HealthBand = 'healthy' | 'moderate' | 'at_risk' | 'critical';
 
-export type SignalType =
-  | 'inactivity'
-  | 'no_recorded_activity'
-  | 'stalled_deal'
-  | 'closing_date_passed'
-  | 'engagement_drop'
-  | 'overdue_tasks'
-  | 'owner_change'
-  | 'at_risk_status'
-  | 'renewal_window'
-  | 'negative_sentiment'
-  | 'competitor_mention'
-  | 'upsell_signal';
+export const SIGNAL_TYPES = [
+  'inactivity',
+  'no_recorded_activity',
+  'stalled_deal',
+  'closing_date_passed',
+  'engagement_drop',
+  'overdue_tasks',
+  'owner_change',
+  'at_risk_status',
+  'renewal_window',
+  'negative_sentiment',
+  'competitor_mention',
+  'upsell_signal',
+] as const;
+export type SignalType = (typeof SIGNAL_TYPES)[number];
 
-export type RecommendationType =
-  | 'follow_up_email'
-  | 'schedule_meeting'
-  | 'create_task'
-  | 'escalation'
-  | 'update_account'
-  | 'renewal_reminder'
-  | 'upsell_opportunity'
-  | 'risk_mitigation'
-  | 're_engagement'
-  | 'executive_alignment';
+export const RECOMMENDATION_TYPES = [
+  'follow_up_email',
+  'schedule_meeting',
+  'create_task',
+  'escalation',
+  'update_account',
+  'renewal_reminder',
+  'upsell_opportunity',
+  'risk_mitigation',
+  're_engagement',
+  'executive_alignment',
+] as const;
+export type RecommendationType = (typeof RECOMMENDATION_TYPES)[number];
 
 /** A fact in the CRM copy that supports a conclusion: module, record id, field, value. */
 export interface Evidence {

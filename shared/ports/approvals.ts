@@ -20,6 +20,9 @@ export interface Approval {
   reason: string | null;
   createdAt: Date;
   expiresAt: Date;
+  /** When the approval went up to the owner's manager after the first wait timed out, and to whom. */
+  escalatedAt: Date | null;
+  escalatedTo: string | null;
 }
 
 export interface ClaimDecision {
@@ -47,4 +50,16 @@ export interface ApprovalRepository {
    */
   claim(id: string, decision: ClaimDecision, now: Date): Promise<{ approval: Approval; taskToken: string }>;
   listPending(): Promise<Approval[]>;
+  /**
+   * The first wait timed out: the pending approval takes the Escalate state's task token, and is
+   * recorded as escalated (once: a retried escalation keeps the first time and recipient) with its
+   * expiry moved to at least `expiresAt`. Returns the approval as it now is, pending or already decided
+   * (its token untouched then), and whether this call escalated it.
+   */
+  escalate(
+    recommendationId: string,
+    escalation: { taskToken: string; escalatedTo: string | null; at: Date; expiresAt: Date },
+  ): Promise<{ approval: Approval; escalated: boolean } | null>;
+  /** Nobody decided in time: a pending approval becomes expired (deny). Null when it was not pending. */
+  expire(recommendationId: string, at: Date): Promise<Approval | null>;
 }

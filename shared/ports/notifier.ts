@@ -40,3 +40,42 @@ export interface Notifier {
   /** Sends on every configured channel; resolves with one delivery per channel that took it. */
   send(message: OutboundMessage): Promise<Delivery[]>;
 }
+
+/** A message as the outbox keeps it. */
+export interface OutboxEntry extends OutboundMessage {
+  id: string;
+  createdAt: Date;
+}
+
+/** What the outbox shows (`sergas outbox list`, tests): newest first. */
+export interface OutboxReader {
+  list(filter?: {
+    kind?: NotificationKind;
+    userId?: string;
+    approvalId?: string;
+    limit?: number;
+  }): Promise<OutboxEntry[]>;
+}
+
+/** A pending approval whose 24-hour reminder is due. */
+export interface DueReminder {
+  approvalId: string;
+  recommendationId: string;
+  runId: string;
+  requestedAt: Date;
+  expiresAt: Date;
+}
+
+/**
+ * What scheduled messages have gone out, so each goes out once even when two schedulers overlap: a claim
+ * succeeds once, before sending; a send that fails on every channel releases it for the next run.
+ */
+export interface NotificationLedger {
+  /** Pending, unexpired approvals requested at or before `requestedBefore` that have had no reminder. */
+  dueReminders(requestedBefore: Date, now: Date): Promise<DueReminder[]>;
+  claimReminder(approvalId: string, at: Date): Promise<boolean>;
+  releaseReminder(approvalId: string): Promise<void>;
+  /** `date` is the owner's local date (YYYY-MM-DD) the brief is for. */
+  claimOwnerBrief(ownerId: string, date: string, at: Date): Promise<boolean>;
+  releaseOwnerBrief(ownerId: string, date: string): Promise<void>;
+}

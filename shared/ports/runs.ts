@@ -33,6 +33,13 @@ export interface RunAnalysis {
   memory?: MemoryAnalysis;
 }
 
+/** How long a run spent in one status: recorded as the status changes (open while it lasts). */
+export interface StateTiming {
+  state: RunStatus;
+  startedAt: Date;
+  endedAt: Date | null;
+}
+
 export interface Run {
   id: string;
   accountId: string;
@@ -42,7 +49,12 @@ export interface Run {
   executionId: string | null;
   startedAt: Date;
   endedAt: Date | null;
+  /** The name of the error that failed the run (`ValidationError`, `States.Timeout`…). */
   error: string | null;
+  /** What the error said, PII-masked. */
+  errorCause: string | null;
+  /** Every status the run passed through, oldest first. */
+  timings: StateTiming[];
   analysis: RunAnalysis;
 }
 
@@ -50,10 +62,11 @@ export interface Run {
 export interface RunRepository {
   create(run: { id: string; accountId: string; asOf: Date; requestedBy: string | null }): Promise<void>;
   get(id: string): Promise<Run | null>;
+  /** Moves the run to `status`, closing the timing of the status it leaves. */
   setStatus(id: string, status: RunStatus, fields?: { executionId?: string }): Promise<void>;
   /** Merges into the stored analysis. */
   saveAnalysis(id: string, analysis: RunAnalysis): Promise<void>;
-  finish(id: string, status: 'COMPLETED' | 'FAILED', error?: string): Promise<void>;
+  finish(id: string, status: 'COMPLETED' | 'FAILED', error?: string, cause?: string): Promise<void>;
   latestForAccount(accountId: string): Promise<Run | null>;
   /** The latest run of each account, for the dashboard. */
   latestPerAccount(): Promise<Run[]>;

@@ -2,7 +2,7 @@
  * Starts and resumes workflow executions. Step Functions on AWS; the local runner (local/workflow)
  * everywhere else. Both run the same ASL files with the same task handlers.
  */
-export type StateMachineName = 'account-analysis';
+export type StateMachineName = 'account-analysis' | 'batch-analysis';
 
 export type ExecutionStatus = 'RUNNING' | 'WAITING' | 'SUCCEEDED' | 'FAILED';
 

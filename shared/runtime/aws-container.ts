@@ -54,6 +54,13 @@ export async function awsContainer(env: Record<string, string | undefined> = pro
     const anthropic = await secrets.json(env.ANTHROPIC_SECRET_ARN);
     config.llm.anthropicApiKey = anthropic.api_key?.trim() || config.llm.anthropicApiKey;
   }
+  // Functions that send messages are bound to the Slack secret (`{"webhook_url": "…"}`); an empty URL (the
+  // secret as deployed) leaves Slack off.
+  if (env.SLACK_SECRET_ARN) {
+    const slack = await secrets.json(env.SLACK_SECRET_ARN);
+    const webhookUrl = slack.webhook_url?.trim();
+    if (webhookUrl) config.notifications.slack = { webhookUrl };
+  }
   return assembleContainer({
     // The webhook's verification token lives with the other Zoho credentials. Zoho's SDK is never a tier
     // on Lambda: it is left out of the bundles (infra/bundle-functions.ts), so it could not load.

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { ClaudeRecommendationAuthor } from '../adapters/anthropic/claude-recommendation-author.ts';
 import { MemoryCache } from '../adapters/cache/memory-cache.ts';
 import { RedisCache } from '../adapters/cache/redis-cache.ts';
@@ -13,11 +14,18 @@ import { SqlCrmCopy } from '../adapters/db/sql-crm-copy.ts';
 import { SqlCrmLinks } from '../adapters/db/sql-crm-links.ts';
 import { SqlCrmWriteLog } from '../adapters/db/sql-crm-write-log.ts';
 import { SqlKnowledgeGraph } from '../adapters/db/sql-knowledge-graph.ts';
+import { SqlListings } from '../adapters/db/sql-listings.ts';
 import { SqlLlmUsageLog } from '../adapters/db/sql-llm-usage.ts';
 import { SqlRecommendationRepository } from '../adapters/db/sql-recommendation-repository.ts';
+import { SqlRunEvents } from '../adapters/db/sql-run-events.ts';
 import { SqlRunRepository } from '../adapters/db/sql-run-repository.ts';
 import { BedrockTitanEmbedder } from '../adapters/embeddings/bedrock-titan-embedder.ts';
 import { LexicalHashingEmbedder } from '../adapters/embeddings/lexical-hashing-embedder.ts';
+import { FanOutNotifier, type NotificationChannel } from '../adapters/notifications/fan-out-notifier.ts';
+import { OutboxNotifier } from '../adapters/notifications/outbox-notifier.ts';
+import { SesEmailNotifier } from '../adapters/notifications/ses-email-notifier.ts';
+import { SlackWebhookNotifier } from '../adapters/notifications/slack-webhook-notifier.ts';
+import { SqlNotificationLedger } from '../adapters/notifications/sql-notification-ledger.ts';
 import { MemoryVectorStore } from '../adapters/vectors/memory-vector-store.ts';
 import { PgvectorStore } from '../adapters/vectors/pgvector-store.ts';
 import { QdrantVectorStore } from '../adapters/vectors/qdrant-vector-store.ts';
@@ -29,6 +37,7 @@ import { ZohoMcpClient } from '../adapters/zoho/zoho-mcp-client.ts';
 import { ZohoNotificationChannels } from '../adapters/zoho/zoho-notification-channels.ts';
 import { ZohoOAuth } from '../adapters/zoho/zoho-oauth.ts';
 import { ZohoRestClient } from '../adapters/zoho/zoho-rest-client.ts';
+import { type TokenVerifier, tokenVerifierFor } from '../auth/tokens.ts';
 import type { Config } from '../config/config.ts';
 import type { DomainRules } from '../domain/domain-rules.ts';
 import { ConfigError } from '../errors.ts';
@@ -43,14 +52,20 @@ import type { CrmWriteLog } from '../ports/crm-writes.ts';
 import type { Db } from '../ports/db.ts';
 import type { Embedder } from '../ports/embedder.ts';
 import type { CrmLinkReader, KnowledgeGraph } from '../ports/knowledge-graph.ts';
+import type { Listings } from '../ports/listings.ts';
 import type { LlmUsageLog } from '../ports/llm-usage.ts';
 import type { NotificationChannels } from '../ports/notification-channels.ts';
+import type { NotificationLedger, Notifier, OutboxReader } from '../ports/notifier.ts';
 import { type RecommendationAuthor, ruleRecommendationAuthor } from '../ports/recommendation-author.ts';
 import type { RecommendationRepository } from '../ports/recommendations.ts';
+import type { RunEvents } from '../ports/run-events.ts';
 import type { RunRepository } from '../ports/runs.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import type { WorkflowEngine } from '../ports/workflow-engine.ts';
+import { approvalUrl } from '../use-cases/notify-approval.ts';
 import { withRecordedAcceptance } from '../use-cases/record-recommendation-outcomes.ts';
+import { withApprovalEvents, withRunEvents } from '../use-cases/run-events.ts';
+import { logger } from './observability.ts';
 
 /** Every port, with the adapter config picked. Use cases take the subset they need. */
 export interface Container {
@@ -64,7 +79,10 @@ export interface Container {
   /** Zoho's watch channels, through which it calls our webhook on every change. */
   channels: NotificationChannels;
   copy: CrmCopy;
+  /** Emits the run's AG-UI events (RUN_STARTED, STEP_*, RUN_FINISHED/RUN_ERROR) into `events` as its status changes. */
   runs: RunRepository;
+  /** The persisted AG-UI event log behind the SSE streams. */
+  events: RunEvents;
   /** Its `history` takes each type's acceptance from the outcomes recorded in the knowledge graph. */
   recommendations: RecommendationRepository;
   /** The Memory Analyst's knowledge graph, and the CRM copy's links it is built from. */
@@ -77,10 +95,21 @@ export interface Container {
   /** Similar accounts and note recall: Qdrant, pgvector in PGlite, or memory (vectors are rebuilt from the copy). */
   vectors: VectorStore;
   embedder: Embedder;
+  /** Announces each new approval (`approval_required`) on its run's event stream. */
   approvals: ApprovalRepository;
+  /** The API's paged list queries (accounts' recommendations, approvals, runs) and reporting lines. */
+  listings: Listings;
+  /** Checks the tokens people sign in with: Cognito ID tokens on AWS, `sergas user create`'s locally. */
+  auth: TokenVerifier;
   audit: AuditLog;
   baselines: BaselineRepository;
   writes: CrmWriteLog;
+  /** Messages to people (approval links, reminders, escalations, briefs) on every configured channel. */
+  notifier: Notifier;
+  /** What the outbox channel holds (empty when it is off). */
+  outbox: OutboxReader;
+  /** Which reminders and briefs went out, so each goes out once. */
+  notificationLedger: NotificationLedger;
   workflow: WorkflowEngine;
   clock: Clock;
   rules: DomainRules;
@@ -128,6 +157,44 @@ export function openEmbedder(config: Config): Embedder {
 }
 
 /**
+ * Messages go to the outbox (always locally), by e-mail when SES_FROM_ADDRESS is set and to Slack when
+ * there is a webhook, all at once; a channel that fails is logged and does not stop the others.
+ */
+export function openNotifications(
+  config: Config,
+  db: Db,
+): { notifier: Notifier; outbox: OutboxReader; notificationLedger: NotificationLedger } {
+  const { email, slack } = config.notifications;
+  const outbox = new OutboxNotifier(db);
+  const channels: NotificationChannel[] = [
+    ...(config.notifications.outbox || (!email && !slack) ? [{ name: 'outbox', notifier: outbox }] : []),
+    ...(email
+      ? [
+          {
+            name: 'email',
+            notifier: new SesEmailNotifier({
+              client: new SESv2Client(email.region ? { region: email.region } : {}),
+              from: email.from,
+              configurationSet: email.configurationSet,
+            }),
+          },
+        ]
+      : []),
+    ...(slack ? [{ name: 'slack', notifier: new SlackWebhookNotifier({ webhookUrl: slack.webhookUrl }) }] : []),
+  ];
+  const notifier = new FanOutNotifier(channels, {
+    onFailure: (channel, error, message) =>
+      logger.warn('notification channel failed', {
+        channel,
+        kind: message.kind,
+        approvalId: message.approvalId,
+        error: (error as Error).message,
+      }),
+  });
+  return { notifier, outbox, notificationLedger: new SqlNotificationLedger(db) };
+}
+
+/**
  * The composition root. Callers supply what differs between AWS and local (the database handle when
  * it is shared, the Zoho connection, the workflow engine); everything else is picked from config.
  */
@@ -167,6 +234,9 @@ export function assembleContainer(parts: {
   });
   const llmUsage = new SqlLlmUsageLog(db);
   const graph = new SqlKnowledgeGraph(db);
+  const clock = parts.clock ?? systemClock;
+  const events = new SqlRunEvents(db);
+  const runs = withRunEvents(new SqlRunRepository(db), events, clock);
   const partial = {
     config,
     db,
@@ -176,7 +246,8 @@ export function assembleContainer(parts: {
     crmTiers: () => crm.tierStatus(),
     channels: new ZohoNotificationChannels({ tokens, fetch: budget.wrap(fetch), ...apiDomain }),
     copy: new SqlCrmCopy(db),
-    runs: new SqlRunRepository(db),
+    runs,
+    events,
     recommendations: withRecordedAcceptance(new SqlRecommendationRepository(db), graph),
     graph,
     crmLinks: new SqlCrmLinks(db),
@@ -184,10 +255,18 @@ export function assembleContainer(parts: {
     author: recommendationAuthorFor(config, llmUsage, parts.clock ?? systemClock),
     vectors: openVectorStore(config, db, parts.databaseHasPgvector),
     embedder: openEmbedder(config),
-    approvals: new SqlApprovalRepository(db),
+    approvals: withApprovalEvents(new SqlApprovalRepository(db), {
+      runs,
+      events,
+      clock,
+      approvalUrl: (id) => approvalUrl(config, id),
+    }),
+    listings: new SqlListings(db),
+    auth: tokenVerifierFor(config),
     audit: new SqlAuditLog(db),
     baselines: new SqlBaselineRepository(db),
     writes: new SqlCrmWriteLog(db),
+    ...openNotifications(config, db),
     clock: parts.clock ?? systemClock,
     rules: config.rules,
     newId: () => crypto.randomUUID(),

@@ -1,11 +1,16 @@
+import { z } from 'zod';
+import { type AccessScope, canSeeOwner, FULL_ACCESS } from '../auth/access-scope.ts';
 import type { Draft, Evidence, Signal } from '../domain/analysis.ts';
 import type { Account } from '../domain/crm.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Approval, ApprovalRepository } from '../ports/approvals.ts';
 import type { CrmCopyReader } from '../ports/crm-copy.ts';
+import type { Listings } from '../ports/listings.ts';
 import type { RecommendationRepository, StoredRecommendation } from '../ports/recommendations.ts';
 import type { Run, RunRepository } from '../ports/runs.ts';
 import type { ExecutionStep, WorkflowEngine } from '../ports/workflow-engine.ts';
+import { assertCanSeeAccount } from './access.ts';
+import { decodeCursor, pageOf } from './page-cursor.ts';
 
 export interface ViewDeps {
   copy: CrmCopyReader;
@@ -13,6 +18,7 @@ export interface ViewDeps {
   recommendations: RecommendationRepository;
   approvals: ApprovalRepository;
   workflow: WorkflowEngine;
+  listings: Pick<Listings, 'ownerLinks' | 'ownerOfAccount'>;
 }
 
 /** The contract's snake_case, deep: `similarAccounts` → `similar_accounts`; dates as ISO strings. */
@@ -96,9 +102,14 @@ const signalJson = (s: Signal) => ({
 });
 
 /** CONTRACTS.md's analysis result for an account's latest run (`sergas analyze --json`, `/status`). */
-export async function getAccountAnalysis(deps: ViewDeps, accountId: string, runId?: string) {
+export async function getAccountAnalysis(
+  deps: ViewDeps,
+  accountId: string,
+  runId?: string,
+  scope: AccessScope = FULL_ACCESS,
+) {
   const snapshot = await deps.copy.loadSnapshot(accountId);
-  if (!snapshot) throw new NotFoundError('Account', accountId);
+  if (!snapshot || !canSeeOwner(scope, snapshot.account.ownerId)) throw new NotFoundError('Account', accountId);
   const run = runId ? await deps.runs.get(runId) : await deps.runs.latestForAccount(accountId);
   if (!run) throw new NotFoundError('Analysis of account', accountId);
   const history = await deps.workflow.getExecutionHistory(run.id);
@@ -142,14 +153,39 @@ export async function getAccountAnalysis(deps: ViewDeps, accountId: string, runI
 export type AccountAnalysis = Awaited<ReturnType<typeof getAccountAnalysis>>;
 
 const RISK_ORDER = ['critical', 'high', 'medium', 'low', 'none'] as const;
+const riskRank = (level: string) => {
+  const rank = RISK_ORDER.indexOf(level as (typeof RISK_ORDER)[number]);
+  return rank < 0 ? RISK_ORDER.length : rank;
+};
 
-/** Every account with its latest analysis, for the dashboard: riskiest first. */
-export async function listAccountSummaries(deps: ViewDeps, filter: { ownerId?: string; riskLevel?: string } = {}) {
-  const accounts = await deps.copy.listAccounts(filter.ownerId ? { ownerId: filter.ownerId } : undefined);
+/** Where a page of accounts ended, in their sort order: riskiest, then highest priority, then by name. */
+const AccountPosition = z.tuple([z.number().int(), z.number(), z.string(), z.string()]);
+type AccountPosition = z.output<typeof AccountPosition>;
+const compareAccounts = (x: AccountPosition, y: AccountPosition) =>
+  x[0] - y[0] || y[1] - x[1] || x[2].localeCompare(y[2]) || (x[3] < y[3] ? -1 : x[3] > y[3] ? 1 : 0);
+
+export interface AccountListFilter {
+  ownerId?: string | undefined;
+  riskLevel?: string | undefined;
+  healthBand?: string | undefined;
+  /** Whose accounts the caller may see; everything by default (the CLI). */
+  scope?: AccessScope;
+  /** A page of this many (all when absent), continuing after `cursor`. */
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+/**
+ * The accounts the caller may see with their latest analysis, riskiest first, a page at a time. The
+ * summary counts every account in scope (and of the owner asked for), whatever the risk and health filters.
+ */
+export async function listAccountSummaries(deps: ViewDeps, filter: AccountListFilter = {}) {
+  const scope = filter.scope ?? FULL_ACCESS;
+  const accounts = (await deps.copy.listAccounts(filter.ownerId ? { ownerId: filter.ownerId } : undefined)).filter(
+    (account) => canSeeOwner(scope, account.ownerId),
+  );
   const runs = new Map((await deps.runs.latestPerAccount()).map((run) => [run.accountId, run]));
-  const recommendations = await deps.recommendations.listByRuns([...runs.values()].map((run) => run.id));
   const pending = new Map((await deps.approvals.listPending()).map((a) => [a.recommendationId, a]));
-  const byRun = Map.groupBy(recommendations, (r) => r.runId);
   const rows = accounts.map((account: Account) => {
     const run = runs.get(account.id) ?? null;
     const a = run?.analysis ?? {};
@@ -162,7 +198,35 @@ export async function listAccountSummaries(deps: ViewDeps, filter: { ownerId?: s
       priority_score: a.priorityScore ?? null,
       needs_review: a.needsReview ?? false,
       signals: (a.signals ?? []).map(signalJson),
-      recommendations: (run ? (byRun.get(run.id) ?? []) : []).map((r) => ({
+      run: run ? { id: run.id, status: run.status } : null,
+    };
+  });
+  const positionOf = (row: (typeof rows)[number]): AccountPosition => [
+    riskRank(row.risk_level),
+    row.priority_score ?? 0,
+    row.name,
+    row.id,
+  ];
+  const after = decodeCursor(filter.cursor, AccountPosition);
+  const filtered = rows
+    .filter((r) => !filter.riskLevel || r.risk_level === filter.riskLevel)
+    .filter((r) => !filter.healthBand || r.health?.band === filter.healthBand)
+    .filter((r) => !after || compareAccounts(positionOf(r), after) > 0)
+    .sort((x, y) => compareAccounts(positionOf(x), positionOf(y)));
+  const page = pageOf(filtered, filter.limit ?? filtered.length, positionOf);
+  // Recommendations are read for the page only: a page of 50 should not load every account's.
+  const pageRuns = page.items.flatMap((row) => (row.run ? [row.run.id] : []));
+  const byRun = Map.groupBy(await deps.recommendations.listByRuns(pageRuns), (r) => r.runId);
+  const byRisk = Object.fromEntries(
+    RISK_ORDER.map((level) => [level, rows.filter((r) => r.risk_level === level).length]),
+  );
+  const visiblePending = [...pending.values()].filter((approval) =>
+    rows.some((row) => row.run?.id === approval.runId),
+  ).length;
+  return {
+    accounts: page.items.map((row) => ({
+      ...row,
+      recommendations: (row.run ? (byRun.get(row.run.id) ?? []) : []).map((r) => ({
         id: r.id,
         type: r.type,
         priority: r.priority,
@@ -171,23 +235,14 @@ export async function listAccountSummaries(deps: ViewDeps, filter: { ownerId?: s
         status: r.status,
         approval_id: pending.get(r.id)?.id ?? null,
       })),
-      run: run ? { id: run.id, status: run.status } : null,
-    };
-  });
-  const filtered = filter.riskLevel ? rows.filter((r) => r.risk_level === filter.riskLevel) : rows;
-  filtered.sort(
-    (x, y) =>
-      RISK_ORDER.indexOf(x.risk_level as (typeof RISK_ORDER)[number]) -
-        RISK_ORDER.indexOf(y.risk_level as (typeof RISK_ORDER)[number]) ||
-      (y.priority_score ?? 0) - (x.priority_score ?? 0) ||
-      x.name.localeCompare(y.name),
-  );
-  const byRisk = Object.fromEntries(
-    RISK_ORDER.map((level) => [level, rows.filter((r) => r.risk_level === level).length]),
-  );
-  return {
-    accounts: filtered,
-    summary: { accounts: rows.length, by_risk: byRisk, pending_approvals: pending.size, analyzed: runs.size },
+    })),
+    summary: {
+      accounts: rows.length,
+      by_risk: byRisk,
+      pending_approvals: scope.kind === 'all' && !filter.ownerId ? pending.size : visiblePending,
+      analyzed: rows.filter((row) => row.run).length,
+    },
+    next_cursor: page.nextCursor,
   };
 }
 
@@ -223,9 +278,10 @@ export async function listPendingApprovals(deps: ViewDeps) {
 }
 
 /** A run's record and its state history, like the Step Functions console. */
-export async function showRun(deps: ViewDeps, runId: string) {
+export async function showRun(deps: ViewDeps, runId: string, scope: AccessScope = FULL_ACCESS) {
   const run = await deps.runs.get(runId);
   if (!run) throw new NotFoundError('Run', runId);
+  await assertCanSeeAccount(deps, scope, run.accountId, () => new NotFoundError('Run', runId));
   const history = await deps.workflow.getExecutionHistory(runId);
   const execution = await deps.workflow.describeExecution(runId);
   return {
@@ -237,7 +293,16 @@ export async function showRun(deps: ViewDeps, runId: string) {
     started_at: run.startedAt.toISOString(),
     ended_at: run.endedAt?.toISOString() ?? null,
     error: run.error,
+    // What the error said (masked when recorded): RecordFailure keeps it with the run.
+    cause: run.errorCause,
     states: runStatesOf(run, history),
+    // The run's own record of each status it passed through, kept with the run (the history may expire).
+    timings: run.timings.map((timing) => ({
+      state: timing.state,
+      started_at: timing.startedAt.toISOString(),
+      ended_at: timing.endedAt?.toISOString() ?? null,
+      duration_ms: timing.endedAt ? timing.endedAt.getTime() - timing.startedAt.getTime() : null,
+    })),
     execution: execution ? { status: execution.status, error: execution.error, cause: execution.cause } : null,
     history: history.map((step) => ({
       state: step.state,
@@ -247,5 +312,27 @@ export async function showRun(deps: ViewDeps, runId: string) {
       duration_ms: step.endedAt ? step.endedAt.getTime() - step.startedAt.getTime() : null,
       detail: step.detail,
     })),
+  };
+}
+
+/** One recommendation with its approval, for `GET /api/v1/recommendations/{id}`. */
+export async function getRecommendationView(deps: ViewDeps, id: string, scope: AccessScope = FULL_ACCESS) {
+  const recommendation = await deps.recommendations.get(id);
+  if (!recommendation) throw new NotFoundError('Recommendation', id);
+  await assertCanSeeAccount(deps, scope, recommendation.accountId, () => new NotFoundError('Recommendation', id));
+  const approval = await deps.approvals.getByRecommendation(id);
+  return {
+    ...recommendationJson(recommendation, approval),
+    account_id: recommendation.accountId,
+    run_id: recommendation.runId,
+    approval: approval && {
+      id: approval.id,
+      status: approval.status,
+      url: `/approvals/${approval.id}`,
+      payload: approval.payload,
+      payload_hash: approval.payloadHash,
+      decided_by: approval.decidedBy,
+      decided_at: approval.decidedAt?.toISOString() ?? null,
+    },
   };
 }

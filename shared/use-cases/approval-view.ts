@@ -1,16 +1,29 @@
+import type { AccessScope } from '../auth/access-scope.ts';
+import type { Principal } from '../auth/principal.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ApprovalRepository } from '../ports/approvals.ts';
 import type { CrmCopyReader } from '../ports/crm-copy.ts';
 import type { RecommendationRepository } from '../ports/recommendations.ts';
+import { type AccessDeps, canSeeAccount } from './access.ts';
 
 export interface ApprovalViewDeps {
   approvals: ApprovalRepository;
   recommendations: RecommendationRepository;
   copy: CrmCopyReader;
+  listings: AccessDeps['listings'];
 }
 
-/** Everything the approval page shows; reading it never decides anything. */
-export async function getApprovalView(deps: ApprovalViewDeps, approvalId: string) {
+/** Who is looking at the page, when signed in. */
+export interface ApprovalViewer {
+  principal: Principal;
+  scope: AccessScope;
+}
+
+/**
+ * Everything the approval page shows, and whether its viewer may decide (the account's owner, a manager
+ * above them, an admin); reading it never decides anything.
+ */
+export async function getApprovalView(deps: ApprovalViewDeps, approvalId: string, viewer?: ApprovalViewer | null) {
   const approval = await deps.approvals.get(approvalId);
   if (!approval) throw new NotFoundError('Approval', approvalId);
   const recommendation = await deps.recommendations.get(approval.recommendationId);
@@ -44,5 +57,11 @@ export async function getApprovalView(deps: ApprovalViewDeps, approvalId: string
     payload: approval.payload,
     payloadHash: approval.payloadHash,
     runId: approval.runId,
+    viewer: viewer
+      ? {
+          name: viewer.principal.name,
+          mayDecide: await canSeeAccount(deps, viewer.scope, recommendation.accountId),
+        }
+      : null,
   };
 }

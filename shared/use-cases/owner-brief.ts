@@ -1,3 +1,4 @@
+import { type AccessScope, canSeeOwner, FULL_ACCESS } from '../auth/access-scope.ts';
 import { type BriefAccount, type BriefApproval, composeOwnerBrief, type OwnerBrief } from '../domain/owner-brief.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ApprovalRepository } from '../ports/approvals.ts';
@@ -18,9 +19,13 @@ export interface OwnerBriefDeps {
  * The daily brief of one account owner (DOMAIN-RULES "Owner brief") from each of their accounts' latest
  * analysis: NotFoundError for an owner the CRM copy does not know.
  */
-export async function getOwnerBrief(deps: OwnerBriefDeps, input: { ownerId: string; now?: Date }): Promise<OwnerBrief> {
+export async function getOwnerBrief(
+  deps: OwnerBriefDeps,
+  input: { ownerId: string; now?: Date; scope?: AccessScope },
+): Promise<OwnerBrief> {
   const owner = await deps.copy.getOwner(input.ownerId);
-  if (!owner) throw new NotFoundError('Owner', input.ownerId);
+  // Someone else's brief reads like an unknown owner's: a rep learns nothing about colleagues.
+  if (!owner || !canSeeOwner(input.scope ?? FULL_ACCESS, owner.id)) throw new NotFoundError('Owner', input.ownerId);
   const accounts = await deps.copy.listAccounts({ ownerId: owner.id });
   const mine = new Set(accounts.map((account) => account.id));
   const runs = (await deps.runs.latestPerAccount()).filter((run) => mine.has(run.accountId));

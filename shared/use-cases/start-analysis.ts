@@ -1,3 +1,4 @@
+import { type AccessScope, canSeeOwner, FULL_ACCESS } from '../auth/access-scope.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CrmCopyReader } from '../ports/crm-copy.ts';
@@ -17,6 +18,8 @@ export interface StartAnalysisInput {
   /** "Now" for the analysis; defaults to the clock. */
   asOf?: Date;
   requestedBy: string | null;
+  /** Whose accounts the requester may see; an account outside it is not found. */
+  scope?: AccessScope;
 }
 
 /**
@@ -26,7 +29,10 @@ export interface StartAnalysisInput {
  * 3. the account-analysis workflow starts, named after the run
  */
 export async function startAnalysis(deps: StartAnalysisDeps, input: StartAnalysisInput): Promise<{ runId: string }> {
-  if (!(await deps.copy.loadSnapshot(input.accountId))) throw new NotFoundError('Account', input.accountId);
+  const snapshot = await deps.copy.loadSnapshot(input.accountId);
+  if (!snapshot || !canSeeOwner(input.scope ?? FULL_ACCESS, snapshot.account.ownerId)) {
+    throw new NotFoundError('Account', input.accountId);
+  }
   const runId = deps.newId();
   const asOf = input.asOf ?? deps.clock.now();
   await deps.runs.create({ id: runId, accountId: input.accountId, asOf, requestedBy: input.requestedBy });

@@ -262,20 +262,36 @@ export async function syncMemory(deps: AnalysisStepDeps & MemoryStepDeps, input:
   return { outcomes: outcomes.length, recordedOutcomes: recorded };
 }
 
-/** RecordFailure: the run ends FAILED with the error the state machine caught. */
+/**
+ * What a caught error's Cause says: Step Functions gives a Lambda error as JSON (`errorType`,
+ * `errorMessage`, `trace`), the local runner gives the message; either way one line of text.
+ */
+export function causeTextOf(cause: string | undefined): string {
+  if (!cause) return 'unknown cause';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: the message itself
+  }
+  return cause;
+}
+
+/** RecordFailure: the run ends FAILED with the error the state machine caught and its (masked) cause. */
 export async function recordRunFailure(
   deps: Pick<AnalysisStepDeps, 'runs' | 'audit'>,
   input: { runId: string; error: { Error?: string; Cause?: string } },
 ) {
+  const error = input.error.Error ?? 'Error';
   // A cause can quote record data; it is stored and shown masked.
-  const message = maskPii(`${input.error.Error ?? 'Error'}: ${input.error.Cause ?? 'unknown cause'}`);
-  await deps.runs.finish(input.runId, 'FAILED', message);
+  const cause = maskPii(causeTextOf(input.error.Cause)).slice(0, 2000);
+  await deps.runs.finish(input.runId, 'FAILED', error, cause);
   await deps.audit.record({
     agentId: 'orchestrator',
     action: 'run.failed',
     resourceType: 'run',
     resourceId: input.runId,
-    details: { runId: input.runId, error: input.error.Error ?? null },
+    details: { runId: input.runId, error, cause },
   });
   return null;
 }

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, sergas } from '../support/cli.ts';
 import { tempHome } from '../support/local-home.ts';
@@ -100,6 +101,49 @@ describe('the approval loop from the command line, one process per command', () 
     const again = await sergas(['approvals', 'approve', analysis.recommendations[0]!.approval_id!], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already decided \(approved\)/);
+  });
+
+  it('creates a person and prints the token they sign in with, signed with the home’s owner-only secret', async () => {
+    const created = await sergas(
+      ['user', 'create', '--role', 'rep', '--zoho-user', '4876876000000000103', '--json'],
+      env,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const user = JSON.parse(created.stdout) as Record<string, string>;
+    expect(user).toMatchObject({ role: 'rep', zoho_user_id: '4876876000000000103', name: 'Nina Patel' });
+    expect(user.email).toBe('nina.patel@northpeak.io');
+    expect(user.token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const days = (new Date(user.expires_at!).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThanOrEqual(30);
+    const claims = JSON.parse(Buffer.from(user.token!.split('.')[1]!, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    expect(claims).toMatchObject({
+      sub: user.id,
+      'cognito:groups': ['rep'],
+      'custom:zoho_user_id': '4876876000000000103',
+      iss: 'urn:sergas:local',
+      aud: 'urn:sergas:api',
+    });
+    expect((await stat(join(home.home, 'jwt-secret'))).mode & 0o777).toBe(0o600);
+    const admin = await sergas(['user', 'create', '--admin', '--expires-in', '12h', '--json'], env);
+    expect(admin.code, admin.stderr).toBe(0);
+    expect(JSON.parse(admin.stdout)).toMatchObject({ role: 'admin', zoho_user_id: null });
+
+    const bad: [string[], RegExp][] = [
+      [['--role', 'boss'], /--role/],
+      [['--role', 'rep'], /--zoho-user/],
+      [['--role', 'manager', '--zoho-user', '999'], /--zoho-user: the CRM has no user 999/],
+      [['--admin', '--expires-in', '2y'], /--expires-in/],
+      [['--admin', '--email', 'nope'], /--email/],
+    ];
+    for (const [args, message] of bad) {
+      const result = await sergas(['user', 'create', ...args], env);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
   });
 
   it('names the argument when input is bad, with exit code 2', async () => {

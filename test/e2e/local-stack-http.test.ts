@@ -18,10 +18,11 @@ interface PendingApproval {
   recommendation: { id: string };
 }
 
-const form = (fields: Record<string, string>) => ({
+const form = (fields: Record<string, string>, headers: Record<string, string> = {}) => ({
   method: 'POST',
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
   body: new URLSearchParams(fields).toString(),
+  redirect: 'manual' as const,
 });
 
 describe('sergas start, used through the browser-facing HTTP routes and the CLI at once', () => {
@@ -32,6 +33,12 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
   let base: string;
   let chosen: PendingApproval;
   let siblings: PendingApproval[];
+  /** The token `sergas user create --admin` printed, and the session cookie /sign-in made of it. */
+  let token: string;
+  let session: string;
+  /** `fetch` as the signed-in admin (the bearer header, as a script would send it). */
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${base}${path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
     home = await tempHome();
@@ -41,10 +48,21 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
       SERGAS_SANDBOX_PORT: '0',
       SERGAS_DEMO_ACCOUNTS: '20',
       SERGAS_USER: 'lee',
+      // The tests below poll; the per-person limit itself is tested in test/integration/api.
+      SERGAS_RATE_LIMIT: '10000',
     };
     server = sergasServer(['start', '--json'], env);
     report = (await server.ready) as StartReport;
     base = report.dashboard_url.replace(/\/$/, '');
+    const created = await sergas(
+      ['user', 'create', '--admin', '--name', 'Lee', '--email', 'lee@example.com', '--json'],
+      env,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    token = (JSON.parse(created.stdout) as { token: string }).token;
+    const signedIn = await fetch(`${base}/sign-in`, form({ action: 'sign_in', token, next: '/' }));
+    expect(signedIn.status).toBe(303);
+    session = signedIn.headers.get('set-cookie')!.split(';')[0]!;
   }, 180_000);
   afterAll(async () => {
     expect(await server?.stop()).toBe(0);
@@ -57,13 +75,16 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
     expect(report.pending_approvals).toBeGreaterThan(0);
   });
 
-  it('serves the dashboard and the accounts by risk', async () => {
+  it('serves the dashboard and the accounts by risk, to a signed-in person only', async () => {
     const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    const accounts = (await (await fetch(`${base}/api/v1/accounts`)).json()) as { accounts: { risk_level: string }[] };
+    expect((await fetch(`${base}/api/v1/accounts`)).status).toBe(401);
+    const accounts = (await (await api('/api/v1/accounts')).json()) as { accounts: { risk_level: string }[] };
     expect(accounts.accounts).toHaveLength(20);
-    const risky = await (await fetch(`${base}/api/v1/accounts?risk=critical`)).json();
+    const withCookie = await fetch(`${base}/api/v1/accounts`, { headers: { cookie: session } });
+    expect(((await withCookie.json()) as { accounts: unknown[] }).accounts).toHaveLength(20);
+    const risky = await (await api('/api/v1/accounts?risk=critical')).json();
     expect((risky as { accounts: { risk_level: string }[] }).accounts.every((a) => a.risk_level === 'critical')).toBe(
       true,
     );
@@ -78,7 +99,7 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
     });
     const token = await fetch(`${report.sandbox_url}/oauth/v2/token`, { method: 'POST', body: grant });
     const { access_token } = (await token.json()) as { access_token: string };
-    const { accounts } = (await (await fetch(`${base}/api/v1/accounts`)).json()) as { accounts: { id: string }[] };
+    const { accounts } = (await (await api('/api/v1/accounts')).json()) as { accounts: { id: string }[] };
     const renamed = { id: accounts[0]!.id, Account_Name: 'Renamed In Zoho Ltd' };
     const update = await fetch(`${report.sandbox_url}/crm/v8/Accounts`, {
       method: 'PUT',
@@ -89,7 +110,7 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
     let name: string | undefined;
     for (let attempt = 0; attempt < 50 && name !== renamed.Account_Name; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const listed = (await (await fetch(`${base}/api/v1/accounts`)).json()) as {
+      const listed = (await (await api('/api/v1/accounts')).json()) as {
         accounts: { id: string; name: string }[];
       };
       name = listed.accounts.find((account) => account.id === renamed.id)?.name;
@@ -98,11 +119,11 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
   });
 
   it("gives an owner's daily brief through the API and the CLI alike", async () => {
-    const { accounts } = (await (await fetch(`${base}/api/v1/accounts`)).json()) as {
+    const { accounts } = (await (await api('/api/v1/accounts')).json()) as {
       accounts: { id: string; owner: { id: string } }[];
     };
     const ownerId = accounts[0]!.owner.id;
-    const response = await fetch(`${base}/api/v1/owners/${ownerId}/brief`);
+    const response = await api(`/api/v1/owners/${ownerId}/brief`);
     expect(response.status).toBe(200);
     const brief = (await response.json()) as {
       owner: { id: string };
@@ -119,24 +140,26 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
     const { date: _apiDate, deliver_by: _apiDeliver, ...apiRest } = brief as unknown as Record<string, unknown>;
     const { date: _cliDate, deliver_by: _cliDeliver, ...cliRest } = JSON.parse(cli.stdout) as Record<string, unknown>;
     expect(cliRest).toEqual(apiRest);
-    expect((await fetch(`${base}/api/v1/owners/no-such-owner/brief`)).status).toBe(404);
+    expect((await api('/api/v1/owners/no-such-owner/brief')).status).toBe(404);
   });
 
   it('answers bad input with a 4xx in the error shape', async () => {
-    const bad = await fetch(`${base}/api/v1/accounts?risk=extreme`);
+    const bad = await api('/api/v1/accounts?risk=extreme');
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
-    expect((await fetch(`${base}/api/v1/accounts/nope/status`)).status).toBe(404);
+    expect((await api('/api/v1/accounts/nope/status')).status).toBe(404);
   });
 
   it('shows an approval on GET without deciding it', async () => {
-    const { approvals } = (await (await fetch(`${base}/api/v1/approvals`)).json()) as { approvals: PendingApproval[] };
+    const { approvals } = (await (await api('/api/v1/approvals?limit=100')).json()) as {
+      approvals: PendingApproval[];
+    };
     chosen = approvals[0]!;
     siblings = approvals.filter((a) => a.run_id === chosen.run_id && a.id !== chosen.id);
-    const page = await fetch(`${base}${chosen.url}`);
+    const page = await fetch(`${base}${chosen.url}`, { headers: { cookie: session } });
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<form[^>]+method="post"/i);
-    const still = (await (await fetch(`${base}/api/v1/approvals`)).json()) as { approvals: PendingApproval[] };
+    const still = (await (await api('/api/v1/approvals?limit=100')).json()) as { approvals: PendingApproval[] };
     expect(still.approvals.map((a) => a.id)).toContain(chosen.id);
   });
 
@@ -148,15 +171,16 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
     );
   });
 
-  it('decides on POST, and the run completes once the CLI rejects the rest', async () => {
-    const decided = await fetch(`${base}${chosen.url}`, form({ decision: 'approve', decided_by: 'lee@example.com' }));
+  it('decides on POST as the signed-in person, and the run completes once the CLI rejects the rest', async () => {
+    expect((await fetch(`${base}${chosen.url}`, form({ decision: 'approve' }))).status).toBe(401);
+    const decided = await fetch(`${base}${chosen.url}`, form({ decision: 'approve' }, { cookie: session }));
     expect(decided.status).toBe(200);
     for (const sibling of siblings) {
       expect((await sergas(['approvals', 'reject', sibling.id, '--reason', 'handled by phone'], env)).code).toBe(0);
     }
     let run: { status: string; states: string[] } | undefined;
     for (let i = 0; i < 50 && run?.status !== 'COMPLETED'; i++) {
-      run = (await (await fetch(`${base}/api/v1/runs/${chosen.run_id}`)).json()) as {
+      run = (await (await api(`/api/v1/runs/${chosen.run_id}`)).json()) as {
         status: string;
         states: string[];
       };
@@ -164,6 +188,12 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
     }
     expect(run?.status).toBe('COMPLETED');
     expect(run?.states.slice(-4)).toEqual(['AWAITING_APPROVAL', 'EXECUTING', 'MEMORY_SYNC', 'COMPLETED']);
+    const audit = (
+      (await (await api(`/api/v1/runs/${chosen.run_id}`)).json()) as { audit: { action: string; userId: string }[] }
+    ).audit;
+    expect(audit).toEqual(
+      expect.arrayContaining([expect.objectContaining({ action: 'approval.approved', userId: 'lee@example.com' })]),
+    );
   });
 
   it('has written the approved task to the CRM exactly once', async () => {
@@ -191,7 +221,7 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
   });
 
   it('refuses a second decision with 409 and a clear message', async () => {
-    const again = await fetch(`${base}${chosen.url}`, form({ decision: 'approve', decided_by: 'someone@example.com' }));
+    const again = await fetch(`${base}${chosen.url}`, form({ decision: 'approve' }, { cookie: session }));
     expect(again.status).toBe(409);
     expect(await again.text()).toMatch(/already decided/);
   });

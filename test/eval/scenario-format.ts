@@ -6,38 +6,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseSandboxOrg, type SandboxOrg } from '../../local/zoho-sandbox/sandbox-org.ts';
-import type { RecommendationType, SignalType } from '../../shared/domain/analysis.ts';
+import { RECOMMENDATION_TYPES, SIGNAL_TYPES } from '../../shared/domain/analysis.ts';
+
+export { RECOMMENDATION_TYPES, SIGNAL_TYPES };
+
 import type { DomainRulesInput } from '../../shared/domain/domain-rules.ts';
 
 export const SCENARIO_DIR = new URL('../fixtures/scenarios/', import.meta.url).pathname;
-
-export const SIGNAL_TYPES = [
-  'inactivity',
-  'no_recorded_activity',
-  'stalled_deal',
-  'closing_date_passed',
-  'engagement_drop',
-  'overdue_tasks',
-  'owner_change',
-  'at_risk_status',
-  'renewal_window',
-  'negative_sentiment',
-  'competitor_mention',
-  'upsell_signal',
-] as const satisfies readonly SignalType[];
-
-export const RECOMMENDATION_TYPES = [
-  'follow_up_email',
-  'schedule_meeting',
-  'create_task',
-  'escalation',
-  'update_account',
-  'renewal_reminder',
-  'upsell_opportunity',
-  'risk_mitigation',
-  're_engagement',
-  'executive_alignment',
-] as const satisfies readonly RecommendationType[];
 
 const instant = z.iso.datetime({ offset: true });
 const severity = z.enum(['low', 'medium', 'high', 'critical', 'opportunity']);

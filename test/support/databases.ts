@@ -57,7 +57,7 @@ export async function freshPglite(): Promise<TestDatabase> {
     await seed.close();
     return dump;
   })();
-  const db = new PgliteDb(await PGlite.create({ loadDataDir: await template }));
+  const db = new PgliteDb(await PGlite.create({ loadDataDir: await template, extensions: PgliteDb.extensions }));
   return { db, drop: () => db.close() };
 }
 

@@ -19,6 +19,8 @@ export class FakeApprovals implements ApprovalRepository {
       channel: null,
       reason: null,
       createdAt: new Date(),
+      escalatedAt: null,
+      escalatedTo: null,
     };
     this.rows.set(a.id, approval);
     return approval;
@@ -45,6 +47,28 @@ export class FakeApprovals implements ApprovalRepository {
   }
   async listPending() {
     return [...this.rows.values()].filter((a) => a.status === 'pending');
+  }
+  async escalate(
+    recommendationId: string,
+    e: { taskToken: string; escalatedTo: string | null; at: Date; expiresAt: Date },
+  ) {
+    const row = await this.getByRecommendation(recommendationId);
+    if (!row) return null;
+    if (row.status !== 'pending') return { approval: row, escalated: false };
+    const escalated = row.escalatedAt === null;
+    Object.assign(row, {
+      taskToken: e.taskToken,
+      escalatedAt: row.escalatedAt ?? e.at,
+      escalatedTo: escalated ? e.escalatedTo : row.escalatedTo,
+      expiresAt: new Date(Math.max(e.expiresAt.getTime(), row.expiresAt.getTime())),
+    });
+    return { approval: row, escalated };
+  }
+  async expire(recommendationId: string, at: Date) {
+    const row = await this.getByRecommendation(recommendationId);
+    if (row?.status !== 'pending') return null;
+    Object.assign(row, { status: 'expired', decidedAt: at, reason: 'no decision in time' });
+    return row;
   }
 }
 

@@ -1,4 +1,5 @@
 import Anthropic, { APIConnectionTimeoutError, APIError, OverloadedError, RateLimitError } from '@anthropic-ai/sdk';
+import { RECOMMENDATION_TYPES } from '../../domain/analysis.ts';
 import { localDateOf } from '../../domain/calendar.ts';
 import { authorRecommendations } from '../../domain/recommendations/author-recommendations.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -9,7 +10,7 @@ import type {
   RecommendationContext,
 } from '../../ports/recommendation-author.ts';
 import { claudeModel, costOf } from './claude-models.ts';
-import { RECOMMENDATION_TYPES, recommendationsFromAnswer, submissionJsonSchema } from './recommendation-answer.ts';
+import { recommendationsFromAnswer, submissionJsonSchema } from './recommendation-answer.ts';
 import { type RedactedContext, RedactionError, redactedContextOf } from './redacted-context.ts';
 
 type Message = Anthropic.Message;

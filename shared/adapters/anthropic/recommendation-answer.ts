@@ -1,26 +1,15 @@
 import { z } from 'zod';
-import type { Draft, Priority, Recommendation, RecommendationType } from '../../domain/analysis.ts';
+import {
+  type Draft,
+  type Priority,
+  RECOMMENDATION_TYPES,
+  type Recommendation,
+  type RecommendationType,
+} from '../../domain/analysis.ts';
 import { addHours, localDateOf } from '../../domain/calendar.ts';
 import { urgencyOf } from '../../domain/recommendations/urgency.ts';
 import type { RecommendationContext } from '../../ports/recommendation-author.ts';
 import type { RedactedContext } from './redacted-context.ts';
-
-/** DOMAIN-RULES recommendation types, checked against the domain's type at compile time. */
-export const RECOMMENDATION_TYPES = [
-  'follow_up_email',
-  'schedule_meeting',
-  'create_task',
-  'escalation',
-  'update_account',
-  'renewal_reminder',
-  'upsell_opportunity',
-  'risk_mitigation',
-  're_engagement',
-  'executive_alignment',
-] as const satisfies readonly RecommendationType[];
-const everyTypeListed: Exclude<RecommendationType, (typeof RECOMMENDATION_TYPES)[number]> extends never ? true : never =
-  true;
-void everyTypeListed;
 
 const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const satisfies readonly Priority[];
 

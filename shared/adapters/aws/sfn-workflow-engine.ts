@@ -30,12 +30,18 @@ const STATUS: Record<string, ExecutionStatus> = {
   PENDING_REDRIVE: 'FAILED',
 };
 
-/** AWS Step Functions behind the WorkflowEngine port; execution names are our run ids. */
+/**
+ * AWS Step Functions behind the WorkflowEngine port; execution names are our run ids. Executions of the
+ * account-analysis machine are known by name; others' by the execution ARN `startExecution` returns.
+ */
 export class SfnWorkflowEngine implements WorkflowEngine {
   readonly #client: SFNClient;
-  readonly #stateMachines: Record<StateMachineName, string>;
+  readonly #stateMachines: { 'account-analysis': string } & Partial<Record<StateMachineName, string>>;
 
-  constructor(stateMachines: Record<StateMachineName, string>, client = new SFNClient({})) {
+  constructor(
+    stateMachines: { 'account-analysis': string } & Partial<Record<StateMachineName, string>>,
+    client = new SFNClient({}),
+  ) {
     this.#client = client;
     this.#stateMachines = stateMachines;
   }
@@ -47,10 +53,13 @@ export class SfnWorkflowEngine implements WorkflowEngine {
   }
 
   async startExecution(stateMachine: StateMachineName, name: string, input: Record<string, unknown>) {
+    const stateMachineArn = this.#stateMachines[stateMachine];
+    if (!stateMachineArn)
+      throw new AppError('CONFIG_INVALID', `No ARN configured for the ${stateMachine} state machine`);
     try {
       await this.#client.send(
         new StartExecutionCommand({
-          stateMachineArn: this.#stateMachines[stateMachine],
+          stateMachineArn,
           name,
           input: JSON.stringify(input),
         }),
@@ -59,7 +68,8 @@ export class SfnWorkflowEngine implements WorkflowEngine {
       // Same name and input: Step Functions treats the start as idempotent; anything else is a real conflict.
       if (!(error instanceof ExecutionAlreadyExists)) throw error;
     }
-    return { executionId: name };
+    if (stateMachine === 'account-analysis') return { executionId: name };
+    return { executionId: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}` };
   }
 
   async sendTaskSuccess(taskToken: string, output: Record<string, unknown>) {

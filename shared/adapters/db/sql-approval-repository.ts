@@ -23,6 +23,8 @@ interface ApprovalRow {
   reason: string | null;
   created_at: Date;
   expires_at: Date;
+  escalated_at: Date | null;
+  escalated_to: string | null;
 }
 
 const toApproval = (row: ApprovalRow): Approval => ({
@@ -38,6 +40,8 @@ const toApproval = (row: ApprovalRow): Approval => ({
   reason: row.reason,
   createdAt: row.created_at,
   expiresAt: row.expires_at,
+  escalatedAt: row.escalated_at ?? null,
+  escalatedTo: row.escalated_to ?? null,
 });
 
 export class SqlApprovalRepository implements ApprovalRepository {
@@ -94,6 +98,34 @@ export class SqlApprovalRepository implements ApprovalRepository {
     if (!existing) throw new NotFoundError('Approval', id);
     if (existing.status === 'pending' || existing.status === 'expired') throw new ApprovalExpiredError(id);
     throw new ApprovalAlreadyDecidedError(id, existing.status);
+  }
+
+  async escalate(
+    recommendationId: string,
+    escalation: { taskToken: string; escalatedTo: string | null; at: Date; expiresAt: Date },
+  ): Promise<{ approval: Approval; escalated: boolean } | null> {
+    // Postgres evaluates every SET expression against the row as it was, so the first escalation wins.
+    const rows = await this.#db.query<ApprovalRow & { escalated_now: boolean }>(
+      `UPDATE approvals SET task_token = $2, escalated_at = COALESCE(escalated_at, $4),
+         escalated_to = CASE WHEN escalated_at IS NULL THEN $3 ELSE escalated_to END,
+         expires_at = GREATEST(expires_at, $5)
+       WHERE recommendation_id = $1 AND status = 'pending'
+       RETURNING *, escalated_at = $4 AS escalated_now`,
+      [recommendationId, escalation.taskToken, escalation.escalatedTo, escalation.at, escalation.expiresAt],
+    );
+    const row = rows[0];
+    if (row) return { approval: toApproval(row), escalated: row.escalated_now };
+    const existing = await this.getByRecommendation(recommendationId);
+    return existing ? { approval: existing, escalated: false } : null;
+  }
+
+  async expire(recommendationId: string, at: Date): Promise<Approval | null> {
+    const rows = await this.#db.query<ApprovalRow>(
+      `UPDATE approvals SET status = 'expired', decided_at = $2, reason = 'no decision in time'
+       WHERE recommendation_id = $1 AND status = 'pending' RETURNING *`,
+      [recommendationId, at],
+    );
+    return rows[0] ? toApproval(rows[0]) : null;
   }
 
   async listPending(): Promise<Approval[]> {

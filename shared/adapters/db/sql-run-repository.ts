@@ -1,5 +1,5 @@
 import type { Db } from '../../ports/db.ts';
-import type { Run, RunAnalysis, RunRepository, RunStatus } from '../../ports/runs.ts';
+import type { Run, RunAnalysis, RunRepository, RunStatus, StateTiming } from '../../ports/runs.ts';
 
 interface RunRow {
   id: string;
@@ -11,8 +11,22 @@ interface RunRow {
   start_time: Date;
   end_time: Date | null;
   error_message: string | null;
+  error_cause: string | null;
+  state_timings: { state: RunStatus; started_at: string; ended_at: string | null }[] | null;
   analysis: RunAnalysis | null;
 }
+
+const toTiming = (t: NonNullable<RunRow['state_timings']>[number]): StateTiming => ({
+  state: t.state,
+  startedAt: new Date(t.started_at),
+  endedAt: t.ended_at ? new Date(t.ended_at) : null,
+});
+
+/** `state_timings` with its open (last) entry closed now; the array as it is when empty. */
+const CLOSE_LAST_TIMING = `CASE WHEN jsonb_array_length(state_timings) = 0 THEN state_timings
+  ELSE jsonb_set(state_timings, ARRAY[(jsonb_array_length(state_timings) - 1)::text, 'ended_at'], to_jsonb(now())) END`;
+const timingOf = (status: string, ended: boolean) =>
+  `jsonb_build_array(jsonb_build_object('state', ${status}, 'started_at', now(), 'ended_at', ${ended ? 'now()' : 'NULL'}))`;
 
 const toRun = (row: RunRow): Run => ({
   id: row.id,
@@ -24,6 +38,8 @@ const toRun = (row: RunRow): Run => ({
   startedAt: row.start_time,
   endedAt: row.end_time,
   error: row.error_message,
+  errorCause: row.error_cause ?? null,
+  timings: (row.state_timings ?? []).map(toTiming),
   analysis: row.analysis ?? {},
 });
 
@@ -36,8 +52,8 @@ export class SqlRunRepository implements RunRepository {
 
   async create(run: { id: string; accountId: string; asOf: Date; requestedBy: string | null }): Promise<void> {
     await this.#db.query(
-      `INSERT INTO agent_sessions (id, account_id, status, as_of, requested_by, analysis)
-       VALUES ($1, $2, 'QUEUED', $3, $4, '{}') ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO agent_sessions (id, account_id, status, as_of, requested_by, analysis, state_timings)
+       VALUES ($1, $2, 'QUEUED', $3, $4, '{}', ${timingOf("'QUEUED'", false)}) ON CONFLICT (id) DO NOTHING`,
       [run.id, run.accountId, run.asOf, run.requestedBy],
     );
   }
@@ -49,7 +65,10 @@ export class SqlRunRepository implements RunRepository {
 
   async setStatus(id: string, status: RunStatus, fields: { executionId?: string } = {}): Promise<void> {
     await this.#db.query(
-      `UPDATE agent_sessions SET status = $2, orchestrator_id = COALESCE($3, orchestrator_id)
+      // A status set again (each approval of a run sets AWAITING_APPROVAL) keeps its first start.
+      `UPDATE agent_sessions SET status = $2::varchar, orchestrator_id = COALESCE($3, orchestrator_id),
+         state_timings = CASE WHEN status = $2::varchar THEN state_timings
+           ELSE (${CLOSE_LAST_TIMING}) || ${timingOf('$2::varchar', false)} END
        WHERE id = $1 AND status NOT IN ('COMPLETED', 'FAILED')`,
       [id, status, fields.executionId ?? null],
     );
@@ -62,11 +81,12 @@ export class SqlRunRepository implements RunRepository {
     );
   }
 
-  async finish(id: string, status: 'COMPLETED' | 'FAILED', error?: string): Promise<void> {
+  async finish(id: string, status: 'COMPLETED' | 'FAILED', error?: string, cause?: string): Promise<void> {
     await this.#db.query(
-      `UPDATE agent_sessions SET status = $2, error_message = $3, end_time = now()
+      `UPDATE agent_sessions SET status = $2::varchar, error_message = $3, error_cause = $4, end_time = now(),
+         state_timings = (${CLOSE_LAST_TIMING}) || ${timingOf('$2::varchar', true)}
        WHERE id = $1 AND status NOT IN ('COMPLETED', 'FAILED')`,
-      [id, status, error ?? null],
+      [id, status, error ?? null, cause ?? null],
     );
   }
 

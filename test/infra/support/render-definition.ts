@@ -32,12 +32,17 @@ export function resolveIntrinsic(value: unknown, arnOf: (logicalId: string) => s
   throw new Error(`Cannot resolve ${JSON.stringify(value)}`);
 }
 
-/** The one state machine of a template, with its logical id. */
-export function stateMachineOf(template: Template): { logicalId: string; properties: Record<string, unknown> } {
+export type MachineName = 'account-analysis' | 'batch-analysis';
+
+/** A state machine of a template by its name (`sergas-<stage>-<machine>`), with its logical id. */
+export function stateMachineOf(
+  template: Template,
+  machine: MachineName = 'account-analysis',
+): { logicalId: string; properties: Record<string, unknown> } {
   const machines = Object.entries(
     template.findResources('AWS::StepFunctions::StateMachine') as Record<string, Resource>,
-  );
-  if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
+  ).filter(([, resource]) => String(resource.Properties.StateMachineName).endsWith(`-${machine}`));
+  if (machines.length !== 1) throw new Error(`expected one ${machine} state machine, found ${machines.length}`);
   const [logicalId, resource] = machines[0]!;
   return { logicalId, properties: resource.Properties };
 }
@@ -51,8 +56,9 @@ export function renderDefinition(
   template: Template,
   assemblyDir: string,
   arnOf: (logicalId: string) => string,
+  machine: MachineName = 'account-analysis',
 ): unknown {
-  const { properties } = stateMachineOf(template);
+  const { properties } = stateMachineOf(template, machine);
   let definition: string;
   if (properties.DefinitionString !== undefined) {
     definition = resolveIntrinsic(properties.DefinitionString, arnOf);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../../infra/function-catalog.ts';
-import { ACCOUNT_ANALYSIS_ASL } from '../../../infra/stacks/stateless-stack.ts';
+import { ACCOUNT_ANALYSIS_ASL, BATCH_ANALYSIS_ASL } from '../../../infra/stacks/stateless-stack.ts';
 import { allStates, placeholdersIn, renderDefinition, resolveIntrinsic, stateMachineOf } from './render-definition.ts';
 import { readValidationReport, type SynthesizedStage } from './synth-stage.ts';
 
@@ -37,6 +37,7 @@ export function statementsOf(template: Template, functionId: string): { actions:
 }
 
 const ASL_TEXT = readFileSync(ACCOUNT_ANALYSIS_ASL, 'utf8');
+const BATCH_ASL_TEXT = readFileSync(BATCH_ANALYSIS_ASL, 'utf8');
 /** Placeholder → handler module it must be bound to; written out here, independent of the catalog. */
 const ASL_BINDINGS: Record<string, string> = {
   InitializeRunFunctionArn: 'functions/workflow/initialize-run.ts',
@@ -45,10 +46,26 @@ const ASL_BINDINGS: Record<string, string> = {
   AuthorRecommendationsFunctionArn: 'functions/workflow/author-recommendations.ts',
   CheckComplianceFunctionArn: 'functions/workflow/check-compliance.ts',
   RequestApprovalFunctionArn: 'functions/workflow/request-approval.ts',
+  EscalateApprovalFunctionArn: 'functions/workflow/escalate-approval.ts',
+  ExpireApprovalFunctionArn: 'functions/workflow/expire-approval.ts',
   ExecuteRecommendationFunctionArn: 'functions/workflow/execute-recommendation.ts',
   SyncMemoryFunctionArn: 'functions/workflow/sync-memory.ts',
   RecordFailureFunctionArn: 'functions/workflow/record-failure.ts',
 };
+/** The same for statemachines/batch-analysis.asl.json's functions. */
+const BATCH_ASL_BINDINGS: Record<string, string> = {
+  PrepareBatchRunFunctionArn: 'functions/workflow/prepare-batch-run.ts',
+  SummarizeBatchFunctionArn: 'functions/workflow/summarize-batch.ts',
+};
+
+/** The policy statements of a state machine's role that mention `prefix` actions. */
+function machineStatements(template: Template, properties: Record<string, unknown>, prefix: string): Statement[] {
+  const roleId = (properties.RoleArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+  return resources(template, 'AWS::IAM::Policy')
+    .filter(([, policy]) => (policy.Properties.Roles as { Ref?: string }[]).some((role) => role.Ref === roleId))
+    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+    .filter((statement) => asArray(statement.Action).some((action) => action.startsWith(prefix)));
+}
 
 /** Assertions that hold for every stage; `get` returns the stage synthesized in the file's beforeAll. */
 export function describeCommonAssertions(get: () => SynthesizedStage): void {
@@ -151,28 +168,80 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
       expect(placeholdersIn(ASL_TEXT)).toEqual(Object.keys(ASL_BINDINGS).sort());
     });
 
-    it('waits for a task token on the request-approval function', () => {
+    it('waits 72 h for the owner, then 24 h for the manager after escalating, then expires (DOMAIN-RULES)', () => {
       const { stateless, outdir } = get();
-      const waits = allStates(renderDefinition(stateless, outdir, fakeArn)).filter(
+      const states = Object.fromEntries(allStates(renderDefinition(stateless, outdir, fakeArn)));
+      const waits = Object.entries(states).filter(
         ([, state]) => state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken',
       );
-      expect(waits.map(([name]) => name)).toEqual(['AwaitingApproval']);
-      const parameters = waits[0]![1].Parameters as Record<string, unknown>;
-      expect(parameters.FunctionName).toBe(fakeArn(aslFunctionIds(stateless).RequestApprovalFunctionArn!));
-      expect((parameters.Payload as Record<string, unknown>)['taskToken.$']).toBe('$$.Task.Token');
+      expect(waits.map(([name]) => name)).toEqual(['AwaitingApproval', 'Escalate']);
+      const ids = aslFunctionIds(stateless);
+      for (const [name, placeholder] of [
+        ['AwaitingApproval', 'RequestApprovalFunctionArn'],
+        ['Escalate', 'EscalateApprovalFunctionArn'],
+      ] as const) {
+        const parameters = states[name]!.Parameters as Record<string, unknown>;
+        expect(parameters.FunctionName).toBe(fakeArn(ids[placeholder]!));
+        expect((parameters.Payload as Record<string, unknown>)['taskToken.$']).toBe('$$.Task.Token');
+      }
+      expect(states.AwaitingApproval).toMatchObject({
+        TimeoutSeconds: 72 * 3600,
+        Catch: [{ ErrorEquals: ['States.Timeout'], Next: 'Escalate' }],
+      });
+      expect(states.Escalate).toMatchObject({
+        TimeoutSeconds: 24 * 3600,
+        Parameters: { Payload: { windowSeconds: 24 * 3600 } },
+        Catch: [{ ErrorEquals: ['States.Timeout'], Next: 'Expire' }],
+        Next: 'ApprovalDecision',
+      });
+      expect(states.Expire).toMatchObject({ Next: 'ApprovalDecision' });
+      expect(states.ApprovalDecision).toMatchObject({ Default: 'NotApproved' });
     });
 
-    it('logs ALL to a log group, traces, and may invoke exactly the nine task functions', () => {
+    it('retries with full jitter and a delay cap, and records every other failure before failing', () => {
+      const { stateless, outdir } = get();
+      const states = allStates(renderDefinition(stateless, outdir, fakeArn));
+      const retriers = states.flatMap(([, state]) => (state.Retry as Record<string, unknown>[] | undefined) ?? []);
+      expect(retriers.length).toBeGreaterThan(10);
+      for (const retrier of retriers) {
+        expect(retrier).toMatchObject({ JitterStrategy: 'FULL', MaxDelaySeconds: expect.any(Number) });
+      }
+      const topLevel = Object.entries(
+        (JSON.parse(ASL_TEXT) as { States: Record<string, Record<string, unknown>> }).States,
+      );
+      for (const [name, state] of topLevel.filter(
+        ([n, st]) => st.Type !== 'Succeed' && st.Type !== 'Fail' && n !== 'RecordFailure',
+      )) {
+        expect(state.Catch, name).toContainEqual({
+          ErrorEquals: ['States.ALL'],
+          ResultPath: '$.error',
+          Next: 'RecordFailure',
+        });
+      }
+      for (const [name, state] of states.filter(
+        ([, st]) => st.Type === 'Task' && st.Resource === 'arn:aws:states:::lambda:invoke',
+      )) {
+        const retried = ((state.Retry as { ErrorEquals: string[] }[] | undefined) ?? []).flatMap((r) => r.ErrorEquals);
+        if (name === 'RecordFailure') continue;
+        expect(retried, name).toEqual(
+          expect.arrayContaining([
+            'RetryableUpstreamError',
+            'Lambda.ServiceException',
+            'Lambda.TooManyRequestsException',
+          ]),
+        );
+        // A bad payload or a missing record fails at once: retrying cannot fix it.
+        expect(retried, name).not.toContain('States.ALL');
+      }
+    });
+
+    it('logs ALL to a log group, traces, and may invoke exactly its eleven task functions', () => {
       const { stateless } = get();
       const { properties } = stateMachineOf(stateless);
       expect(properties.StateMachineType).toBe('STANDARD');
       expect(properties.TracingConfiguration).toEqual({ Enabled: true });
       expect(properties.LoggingConfiguration).toMatchObject({ Level: 'ALL' });
-      const roleId = (properties.RoleArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
-      const invokes = resources(stateless, 'AWS::IAM::Policy')
-        .filter(([, policy]) => (policy.Properties.Roles as { Ref?: string }[]).some((role) => role.Ref === roleId))
-        .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
-        .filter((statement) => asArray(statement.Action).some((action) => action.startsWith('lambda:')));
+      const invokes = machineStatements(stateless, properties, 'lambda:');
       expect(invokes).toHaveLength(1);
       expect(invokes[0]!.Action).toBe('lambda:InvokeFunction');
       const expected = Object.values(aslFunctionIds(stateless)).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
@@ -202,12 +271,78 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
       expect(responders.sort()).toEqual([
         'functions/api/approve-recommendation.ts',
         'functions/api/decide-approval.ts',
+        // A decision made as the first wait timed out resumes the Escalate wait at once.
+        'functions/workflow/escalate-approval.ts',
       ]);
       const fn = stateless.findResources('AWS::Lambda::Function')[
         functionIdOf(stateless, 'functions/api/analyze-account.ts')
       ] as Resource;
       const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(resolveIntrinsic(env.STATE_MACHINE_ARN, (id) => id)).toBe(arn);
+    });
+  });
+
+  describe('batch-analysis state machine', () => {
+    const batchFunctionIds = (template: Template) =>
+      Object.fromEntries(
+        Object.entries(BATCH_ASL_BINDINGS).map(([name, entry]) => [name, functionIdOf(template, entry)]),
+      );
+    const accountAnalysisArn = ({ sergas, stateless }: SynthesizedStage) =>
+      `arn:aws:states:${sergas.config.region}:${sergas.config.account}:stateMachine:${stateMachineOf(stateless).properties.StateMachineName}`;
+
+    it('deploys the local ASL file unchanged except for the ARNs: the Map stays DISTRIBUTED on AWS', () => {
+      const stage = get();
+      const { stateless, outdir } = stage;
+      const rendered = renderDefinition(stateless, outdir, fakeArn, 'batch-analysis');
+      let expected = BATCH_ASL_TEXT.replaceAll(`\${AccountAnalysisStateMachineArn}`, accountAnalysisArn(stage));
+      for (const [name, id] of Object.entries(batchFunctionIds(stateless)))
+        expected = expected.replaceAll(`\${${name}}`, fakeArn(id));
+      expect(rendered).toEqual(JSON.parse(expected));
+      const states = Object.fromEntries(allStates(rendered));
+      expect(states.StartAnalyses).toMatchObject({
+        Type: 'Map',
+        MaxConcurrency: expect.any(Number),
+        ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
+      });
+      expect(states.StartAccountAnalysis).toMatchObject({
+        Resource: 'arn:aws:states:::states:startExecution',
+        Parameters: { StateMachineArn: accountAnalysisArn(stage), 'Name.$': '$.run.runId' },
+        Catch: expect.arrayContaining([
+          expect.objectContaining({
+            ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'],
+            Next: 'AlreadyStarted',
+          }),
+        ]),
+      });
+      const { properties } = stateMachineOf(stateless, 'batch-analysis');
+      expect(Object.keys(properties.DefinitionSubstitutions as object).sort()).toEqual(placeholdersIn(BATCH_ASL_TEXT));
+    });
+
+    it('logs ALL, traces, invokes only its two functions and may start account analyses and its own map runs', () => {
+      const stage = get();
+      const { stateless, sergas } = stage;
+      const { properties } = stateMachineOf(stateless, 'batch-analysis');
+      expect(properties.StateMachineType).toBe('STANDARD');
+      expect(properties.TracingConfiguration).toEqual({ Enabled: true });
+      expect(properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+      const invokes = machineStatements(stateless, properties, 'lambda:');
+      expect(invokes).toHaveLength(1);
+      expect(asArray(invokes[0]!.Resource).sort()).toEqual(
+        Object.values(batchFunctionIds(stateless))
+          .map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }))
+          .sort(),
+      );
+      const starts = machineStatements(stateless, properties, 'states:')
+        .filter((statement) => asArray(statement.Action).includes('states:StartExecution'))
+        .flatMap((statement) => asArray(statement.Resource).map((r) => resolveIntrinsic(r, (id) => id)));
+      const own = `arn:aws:states:${sergas.config.region}:${sergas.config.account}:stateMachine:${properties.StateMachineName}`;
+      expect(starts.sort()).toEqual([accountAnalysisArn(stage), own].sort());
+      // Nothing else may start or resume the account analysis through it.
+      expect(
+        machineStatements(stateless, properties, 'states:')
+          .flatMap((statement) => asArray(statement.Action))
+          .sort(),
+      ).toEqual(['states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
     });
   });
 
@@ -232,7 +367,23 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
         routes
           .filter((spec) => spec.route!.path.startsWith('/api/v1/') && spec.route!.auth !== 'cognito')
           .map((s) => s.route!.path),
-      ).toEqual(['/api/v1/health']);
+      ).toEqual(['/api/v1/health', '/api/v1/openapi.json']);
+    });
+
+    it('gives Cognito the roles as groups and keeps custom:zoho_user_id out of what people may write', () => {
+      const { stateless } = get();
+      const groups = resources(stateless, 'AWS::Cognito::UserPoolGroup').map(([, g]) => g.Properties.GroupName);
+      expect(groups.sort()).toEqual(['admin', 'manager', 'rep']);
+      stateless.hasResourceProperties('AWS::Cognito::UserPool', {
+        Schema: Match.arrayWith([Match.objectLike({ Name: 'zoho_user_id', Mutable: true })]),
+      });
+      const [, client] = resources(stateless, 'AWS::Cognito::UserPoolClient')[0]!;
+      expect(client.Properties.WriteAttributes).not.toContain('custom:zoho_user_id');
+      const fn = resources(stateless, 'AWS::Lambda::Function').find(([, f]) =>
+        (f.Properties.FunctionName as string | undefined)?.endsWith('-api-decide-approval'),
+      )!;
+      const variables = (fn[1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(Object.keys(variables)).toEqual(expect.arrayContaining(['COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID']));
     });
 
     it('traces, logs access, throttles and sits behind a rate-limiting WAF', () => {
@@ -261,12 +412,14 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
   });
 
   describe('schedules', () => {
-    it('runs a full sync daily at 02:00, an incremental sync hourly and a channel check every 6 hours, each with retries and an encrypted DLQ', () => {
+    it('runs a full sync daily at 02:00, an incremental sync, owner briefs and approval reminders hourly and a channel check every 6 hours, each with retries and an encrypted DLQ', () => {
       const { stateless } = get();
       const schedules = resources(stateless, 'AWS::Scheduler::Schedule').map(([, s]) => s.Properties);
       expect(schedules.map((s) => s.ScheduleExpression).sort()).toEqual([
+        'cron(0 * * * ? *)',
         'cron(0 2 * * ? *)',
         'cron(15 * * * ? *)',
+        'cron(30 * * * ? *)',
         'rate(6 hours)',
       ]);
       const queues = stateless.findResources('AWS::SQS::Queue') as Record<string, Resource>;
@@ -286,6 +439,8 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
           functionIdOf(stateless, 'functions/sync/full-sync.ts'),
           functionIdOf(stateless, 'functions/sync/incremental-sync.ts'),
           functionIdOf(stateless, 'functions/sync/notification-channel.ts'),
+          functionIdOf(stateless, 'functions/sync/owner-briefs.ts'),
+          functionIdOf(stateless, 'functions/sync/approval-reminders.ts'),
         ].sort(),
       );
     });

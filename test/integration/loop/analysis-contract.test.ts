@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type LocalContainer, openLocalContainer } from '../../../local/local-stack.ts';
 import { generateDemoOrg } from '../../../local/zoho-sandbox/demo-org-generator.ts';
+import { RECOMMENDATION_TYPES, SIGNAL_TYPES } from '../../../shared/domain/analysis.ts';
 import { getAccountAnalysis } from '../../../shared/use-cases/account-views.ts';
 import { analyzeAccounts } from '../../../shared/use-cases/analyze-accounts.ts';
 import { indexAccountFeatures } from '../../../shared/use-cases/similar-accounts.ts';
@@ -11,32 +12,6 @@ import { FIXTURE_AS_OF, tempHome } from '../../support/local-home.ts';
 const ACCOUNTS = 60;
 
 const Evidence = z.object({ module: z.string().min(1), id: z.string().min(1), field: z.string().min(1) }).loose();
-const SIGNAL_TYPES = [
-  'inactivity',
-  'no_recorded_activity',
-  'stalled_deal',
-  'closing_date_passed',
-  'engagement_drop',
-  'overdue_tasks',
-  'owner_change',
-  'at_risk_status',
-  'renewal_window',
-  'negative_sentiment',
-  'competitor_mention',
-  'upsell_signal',
-] as const;
-const RECOMMENDATION_TYPES = [
-  'follow_up_email',
-  'schedule_meeting',
-  'create_task',
-  'escalation',
-  'update_account',
-  'renewal_reminder',
-  'upsell_opportunity',
-  'risk_mitigation',
-  're_engagement',
-  'executive_alignment',
-] as const;
 
 /** CONTRACTS.md "Analysis result", every field it names (extra fields are allowed: contracts only grow). */
 const AnalysisContract = z

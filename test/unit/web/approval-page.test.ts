@@ -5,7 +5,11 @@ import { expectAccessibleShell, scriptsOf } from './page-checks.ts';
 type Draft = ApprovalPageModel['recommendation']['draft'];
 
 function aModel(
-  overrides: { approval?: Partial<ApprovalPageModel['approval']>; draft?: Draft } = {},
+  overrides: {
+    approval?: Partial<ApprovalPageModel['approval']>;
+    draft?: Draft;
+    viewer?: ApprovalPageModel['viewer'];
+  } = {},
 ): ApprovalPageModel {
   return {
     approval: {
@@ -51,6 +55,7 @@ function aModel(
     },
     payloadHash: 'ab12cd34',
     runId: 'run_42',
+    viewer: overrides.viewer === undefined ? { name: 'Jane Doe', mayDecide: true } : overrides.viewer,
   };
 }
 
@@ -140,14 +145,15 @@ describe('approval page', () => {
     expect(html).toContain('Not passed');
   });
 
-  it('has exactly one POST form with both decisions and a required decided_by while pending', () => {
+  it('has exactly one POST form with both decisions for a signed-in person who may decide, naming them', () => {
     const html = approvalPage(aModel());
     const forms = formsOf(html);
     expect(forms).toHaveLength(1);
     const form = forms[0] as string;
     expect(form).toMatch(/^<form method="post" action="\/approvals\/apr_7Hq2"/);
-    expect(form).toMatch(/<input id="decided_by" name="decided_by" type="text" required\b/);
-    expect(form).toContain('<label for="decided_by">Your name or e-mail</label>');
+    // Who decides is the signed-in person, never a name typed into the form.
+    expect(form).not.toContain('decided_by');
+    expect(html).toContain('Deciding as <strong data-testid="decider">Jane Doe</strong>');
     expect(form).toMatch(/<textarea id="reason" name="reason"[^>]*>/);
     expect(form).not.toMatch(/<textarea[^>]*required/);
     expect(form).toContain('<label for="reason">Reason (required to reject)</label>');
@@ -155,6 +161,20 @@ describe('approval page', () => {
     expect(buttons).toHaveLength(2);
     expect(buttons[0]).toContain('name="decision" value="approve"');
     expect(buttons[1]).toContain('name="decision" value="reject"');
+  });
+
+  it('asks someone not signed in to sign in, and coming back to this page, instead of showing the form', () => {
+    const html = approvalPage(aModel({ viewer: null }));
+    expect(formsOf(html)).toHaveLength(0);
+    expect(html).toContain('href="/sign-in?next=%2Fapprovals%2Fapr_7Hq2" data-testid="sign-in-to-decide"');
+    expectAccessibleShell(html);
+  });
+
+  it('tells a signed-in person who may not decide so, without a form', () => {
+    const html = approvalPage(aModel({ viewer: { name: 'Tom <b>', mayDecide: false } }));
+    expect(formsOf(html)).toHaveLength(0);
+    expect(html).toContain('data-testid="may-not-decide"');
+    expect(html).toContain('Tom &lt;b&gt;');
   });
 
   it('ships a form script that parses', () => {
@@ -234,21 +254,24 @@ describe('decision result page', () => {
     expectAccessibleShell(html);
   });
 
-  it.each(['conflict', 'expired', 'invalid', 'not_found'] as const)('explains a %s outcome as an alert', (outcome) => {
-    const html = decisionResultPage({
-      outcome,
-      message: 'This recommendation was already approved by Maria — nothing was changed',
-      approvalId: 'apr_1',
-    });
-    expect(html).toContain('role="alert"');
-    expect(html).toContain(`data-outcome="${outcome}"`);
-    expect(html).toContain('already approved by Maria — nothing was changed');
-    expect(html).toContain('href="/"');
-    expect(html).not.toContain('/api/v1/runs/');
-    if (outcome === 'not_found') expect(html).not.toContain('href="/approvals/');
-    else expect(html).toContain('href="/approvals/apr_1"');
-    expectAccessibleShell(html);
-  });
+  it.each(['conflict', 'expired', 'invalid', 'not_found', 'unauthorized', 'forbidden'] as const)(
+    'explains a %s outcome as an alert',
+    (outcome) => {
+      const html = decisionResultPage({
+        outcome,
+        message: 'This recommendation was already approved by Maria — nothing was changed',
+        approvalId: 'apr_1',
+      });
+      expect(html).toContain('role="alert"');
+      expect(html).toContain(`data-outcome="${outcome}"`);
+      expect(html).toContain('already approved by Maria — nothing was changed');
+      expect(html).toContain('href="/"');
+      expect(html).not.toContain('/api/v1/runs/');
+      if (outcome === 'not_found') expect(html).not.toContain('href="/approvals/');
+      else expect(html).toContain('href="/approvals/apr_1"');
+      expectAccessibleShell(html);
+    },
+  );
 
   it('works without an approval id and escapes everything', () => {
     const html = decisionResultPage({

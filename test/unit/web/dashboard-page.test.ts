@@ -123,9 +123,13 @@ function fakeFetch(routes: Record<string, FetchResult>) {
   return { fetch, calls };
 }
 
+// The script asks for the biggest pages the API gives (100) and follows next_cursor.
+const ACCOUNTS_URL = '/api/v1/accounts?limit=100';
+const APPROVALS_URL = '/api/v1/approvals?limit=100';
+
 const OK: Record<string, FetchResult> = {
-  '/api/v1/accounts': { status: 200, body: ACCOUNTS },
-  '/api/v1/approvals': { status: 200, body: APPROVALS },
+  [ACCOUNTS_URL]: { status: 200, body: ACCOUNTS },
+  [APPROVALS_URL]: { status: 200, body: APPROVALS },
 };
 
 async function runDashboard(routes: Record<string, FetchResult> = OK, search = '') {
@@ -178,15 +182,16 @@ describe('dashboard page (static HTML)', () => {
   });
 
   it('fetches same-origin relative URLs only', () => {
-    const urls = [...DASHBOARD_SCRIPT.matchAll(/getJson\('([^']+)'\)/g)].map((m) => m[1]);
-    expect(urls).toEqual(['/api/v1/accounts', '/api/v1/approvals']);
+    const urls = [...DASHBOARD_SCRIPT.matchAll(/'(\/api\/[^']*)'/g)].map((m) => m[1]);
+    expect(urls).toEqual(['/api/v1/accounts?limit=100', '/api/v1/approvals?limit=100']);
+    expect(DASHBOARD_SCRIPT).not.toMatch(/https?:\/\//);
   });
 });
 
 describe('dashboard script', () => {
   it('renders accounts riskiest first, then by priority score', async () => {
     const { doc, calls } = await runDashboard();
-    expect(calls).toEqual(['/api/v1/accounts', '/api/v1/approvals']);
+    expect(calls).toEqual([ACCOUNTS_URL, APPROVALS_URL]);
     expect(visibleNames(doc)).toEqual([XSS, 'Beta Inc', 'Alpha AG', 'Lowly Ltd', 'Newco']);
     expect(doc.element('result-count').textContent).toBe('5 accounts');
     expect(doc.element('accounts-state').children).toHaveLength(0);
@@ -292,7 +297,7 @@ describe('dashboard script', () => {
     [{ status: 401, body: null }, 'not signed in'],
     [new TypeError('Failed to fetch'), 'could not be reached'],
   ])('shows a readable alert when the accounts fetch fails (%#)', async (failure, words) => {
-    const { doc } = await runDashboard({ ...OK, '/api/v1/accounts': failure });
+    const { doc } = await runDashboard({ ...OK, [ACCOUNTS_URL]: failure });
     const alert = doc
       .element('accounts-state')
       .descendants()
@@ -304,15 +309,32 @@ describe('dashboard script', () => {
     expect(doc.element('approval-list').byTestId('approval-link')).toHaveLength(2);
   });
 
+  it('follows next_cursor until every page of accounts is in, and keeps the first page’s summary', async () => {
+    const [first, ...rest] = ACCOUNTS.accounts;
+    const { doc, calls } = await runDashboard({
+      ...OK,
+      [ACCOUNTS_URL]: { status: 200, body: { ...ACCOUNTS, accounts: [first], next_cursor: 'c 1' } },
+      [`${ACCOUNTS_URL}&cursor=c%201`]: { status: 200, body: { accounts: rest, summary: {}, next_cursor: null } },
+    });
+    expect(calls).toEqual([ACCOUNTS_URL, APPROVALS_URL, `${ACCOUNTS_URL}&cursor=c%201`]);
+    expect(visibleNames(doc)).toEqual([XSS, 'Beta Inc', 'Alpha AG', 'Lowly Ltd', 'Newco']);
+  });
+
+  it('offers to sign in when the API answers 401', async () => {
+    const { doc } = await runDashboard({ ...OK, [ACCOUNTS_URL]: { status: 401, body: null } });
+    const link = doc.element('accounts-state').byTestId('sign-in-link')[0];
+    expect(link?.getAttribute('href')).toBe('/sign-in?next=%2F');
+  });
+
   it('retries after a failure', async () => {
-    const routes: Record<string, FetchResult> = { ...OK, '/api/v1/approvals': { status: 503, body: null } };
+    const routes: Record<string, FetchResult> = { ...OK, [APPROVALS_URL]: { status: 503, body: null } };
     const { doc } = await runDashboard(routes);
     const retry = doc
       .element('approvals-state')
       .descendants()
       .find((e) => e.tagName === 'BUTTON') as FakeElement;
     expect(doc.element('approvals-state').textContent).toContain('Could not load pending approvals');
-    routes['/api/v1/approvals'] = OK['/api/v1/approvals'] as FetchResult;
+    routes[APPROVALS_URL] = OK[APPROVALS_URL] as FetchResult;
     retry.click();
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(doc.element('approval-list').byTestId('approval-link')).toHaveLength(2);
@@ -320,11 +342,11 @@ describe('dashboard script', () => {
 
   it('says so when there is nothing yet', async () => {
     const { doc } = await runDashboard({
-      '/api/v1/accounts': {
+      [ACCOUNTS_URL]: {
         status: 200,
         body: { accounts: [], summary: { by_risk: {}, pending_approvals: 0, accounts: 0 } },
       },
-      '/api/v1/approvals': { status: 200, body: { approvals: [] } },
+      [APPROVALS_URL]: { status: 200, body: { approvals: [] } },
     });
     expect(doc.element('accounts-state').textContent).toContain('No accounts yet');
     expect(doc.element('approvals-state').textContent).toBe('Nothing is waiting for approval.');

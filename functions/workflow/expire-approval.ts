@@ -1,0 +1,7 @@
+import { z } from 'zod';
+import { workflowTask } from '../../shared/runtime/workflow-task.ts';
+import { expireApproval } from '../../shared/use-cases/approval-timeouts.ts';
+
+const Payload = z.object({ runId: z.uuid(), recommendationId: z.uuid() });
+
+export const handler = workflowTask(Payload, (deps, input) => expireApproval(deps, input));
