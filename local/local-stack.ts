@@ -169,6 +169,8 @@ export async function openLocalContainer(config: Config, options: OpenOptions = 
     const mcpUrl = attached.mcpUrl ?? null;
     zoho = { accountsUrl: attached.sandboxUrl, apiDomain: attached.sandboxUrl, mcpUrl, ...DEFAULT_SANDBOX_CREDENTIALS };
     sandbox = { url: attached.sandboxUrl, mcpUrl, store: null };
+    // Links this process writes (approval messages) point at the running stack's server.
+    config = { ...config, publicUrl: config.publicUrl ?? attached.apiUrl };
   } else {
     const store = await SandboxStore.open(config.crm.dataDir);
     await seedSandboxIfEmpty(store, config, options.demoAsOf ?? startOfToday());

@@ -36,6 +36,9 @@ export function startCommand(program: Command, context: CliContext): void {
         async (deps) => {
           const api = await startLocalApiServer({ port: config.port });
           const publicUrl = config.publicUrl ?? api.url;
+          // Links in approval messages and pages are built from the container's config; with no public URL
+          // configured they point at the port this server actually got (SERGAS_PORT=0 picks a free one).
+          deps.config.publicUrl ??= publicUrl;
           await writeStackFile(config.home, {
             pid: process.pid,
             apiUrl: publicUrl,
@@ -107,7 +110,9 @@ export function startCommand(program: Command, context: CliContext): void {
                     .map(([level, count]) => `    ${level.padEnd(12)}  ${count}\n`)
                     .join('') +
                   `  pending approvals ${summary.pending_approvals}\n\n` +
-                  `  dashboard       ${publicUrl}/\n  Zoho sandbox    ${deps.sandbox.url}\n\nPress Ctrl+C to stop.\n`,
+                  `  dashboard       ${publicUrl}/\n  Zoho sandbox    ${deps.sandbox.url}\n\n` +
+                  `To sign in, create yourself a user and paste its token at ${publicUrl}/sign-in:\n` +
+                  `  npx sergas user create --admin\n\nPress Ctrl+C to stop.\n`,
               );
             }
             const scheduler = startLocalScheduler(deps, { timeZone: config.timeZone, channel });

@@ -18,7 +18,7 @@ export class SqlNotificationLedger implements NotificationLedger {
       expires_at: Date;
     }>(
       `SELECT id, recommendation_id, run_id, created_at, expires_at FROM approvals
-       WHERE status = 'pending' AND reminded_at IS NULL AND created_at <= $1 AND expires_at > $2
+       WHERE status = 'pending' AND reminded_at IS NULL AND escalated_at IS NULL AND created_at <= $1 AND expires_at > $2
        ORDER BY created_at, id`,
       [requestedBefore, now],
     );

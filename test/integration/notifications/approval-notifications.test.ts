@@ -211,6 +211,21 @@ describe.each(databases())('approval messages on %s', (_name, makeDb) => {
     expect((await w.deps.approvals.get(later.approvalId))?.status).toBe('pending');
   });
 
+  it('sends no reminder for an approval already escalated to the manager', async () => {
+    database = await makeDb();
+    const now = new Date();
+    const w = await world(database.db, { now });
+    const { recommendationId } = await w.awaitingApproval(ACME, 'Call the buyer');
+    const at25 = new Date(now.getTime() + 25 * HOUR);
+    await w.deps.approvals.escalate(recommendationId, {
+      taskToken: 'escalated-token',
+      escalatedTo: null,
+      at: at25,
+      expiresAt: new Date(at25.getTime() + 24 * HOUR),
+    });
+    expect(await sendApprovalReminders(w.deps, at25)).toMatchObject({ due: 0, sent: 0 });
+  });
+
   it('tries a reminder again on the next run when no channel took it', async () => {
     database = await makeDb();
     const now = new Date();
