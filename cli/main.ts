@@ -6,6 +6,7 @@ import { analyzeCommands } from './commands/analyze.ts';
 import { approvalsCommands } from './commands/approvals.ts';
 import { briefCommands } from './commands/brief.ts';
 import { dbCommands } from './commands/db.ts';
+import { mcpCommand } from './commands/mcp.ts';
 import { outboxCommands } from './commands/outbox.ts';
 import { runsCommands } from './commands/runs.ts';
 import { sandboxCommands } from './commands/sandbox.ts';
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     outboxCommands,
     dbCommands,
     userCommands,
+    mcpCommand,
   ]) {
     register(program, context);
   }

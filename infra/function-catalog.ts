@@ -129,6 +129,18 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     route: { method: 'POST', path: '/api/v1/recommendations/{id}/approve', auth: 'cognito' },
   },
   {
+    id: 'api-batch-approve',
+    entry: 'functions/api/batch-approve.ts',
+    binds: ['database', 'redis', 'runs-respond', 'audit-write'],
+    route: { method: 'POST', path: '/api/v1/approvals/batch-approve', auth: 'cognito' },
+  },
+  {
+    id: 'api-defer-approval',
+    entry: 'functions/api/defer-approval.ts',
+    binds: ['database', 'redis', 'audit-write'],
+    route: { method: 'POST', path: '/api/v1/approvals/{id}/defer', auth: 'cognito' },
+  },
+  {
     id: 'api-list-approvals',
     entry: 'functions/api/list-approvals.ts',
     binds: ['database', 'redis'],
@@ -201,6 +213,27 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // The container (opened on every cold start) needs the database; the shell itself reads nothing.
     binds: ['database'],
     route: { method: 'GET', path: '/', auth: 'public' },
+  },
+  {
+    id: 'api-run-page',
+    entry: 'functions/api/run-page.ts',
+    // A shell like the dashboard: its script reads /api/v1/runs/{id} with the session cookie.
+    binds: ['database'],
+    route: { method: 'GET', path: '/runs/{id}', auth: 'public' },
+  },
+  {
+    id: 'api-owner-brief-page',
+    entry: 'functions/api/owner-brief-page.ts',
+    // A shell like the dashboard: its script reads /api/v1/owners/{id}/brief with the session cookie.
+    binds: ['database'],
+    route: { method: 'GET', path: '/owners/{id}/brief', auth: 'public' },
+  },
+  {
+    // The MCP server over Streamable HTTP (stateless: one server per request), as the signed-in person.
+    id: 'api-mcp',
+    entry: 'functions/mcp/handler.ts',
+    binds: ['database', 'redis', 'runs-read', 'runs-respond', 'audit-write'],
+    route: { method: 'POST', path: '/mcp', auth: 'cognito' },
   },
   {
     id: 'webhook-zoho-notifications',

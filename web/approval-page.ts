@@ -100,6 +100,8 @@ const PAGE_CSS = `
 .change { display: inline-flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; }
 .change del { color: var(--danger-fg); }
 .change ins { color: var(--ok-fg); text-decoration: none; font-weight: 600; }
+fieldset.choice { border: 1px solid var(--border); border-radius: 6px; margin: 0.85rem 0; padding: 0.6rem 0.85rem 0.85rem; }
+fieldset.choice legend { font-weight: 600; padding: 0 0.3rem; }
 `;
 
 /**
@@ -344,24 +346,78 @@ function decisionForm(model: ApprovalPageModel): string {
 <div class="notice tone-caution" role="note" data-testid="may-not-decide"><p>You are signed in as <strong>${escapeHtml(model.viewer.name)}</strong>. Only the account owner, their manager or an admin may decide this recommendation.</p></div>
 </section>`;
   }
-  // The server validates everything (who may decide, reason on reject, expiry, single use); the
-  // browser-side checks below only save a round trip.
+  // The server validates everything (who may decide, reason on reject, expiry, single use, compliance of
+  // edits); the browser-side checks below only save a round trip. One form, one submit button per
+  // decision: it works without JavaScript.
+  const editor = draftEditor(model.recommendation.draft);
   return `<section class="card decision" aria-labelledby="decision-heading">
 <h2 id="decision-heading">Your decision</h2>
-<p class="small muted">Approving writes the record shown once to Zoho. Rejecting writes nothing. ${expiry}</p>
+<p class="small muted">Approving writes the record shown once to Zoho; with edits, exactly your edited draft, after a new compliance check. Rejecting writes nothing. Deferring keeps it pending. ${expiry}</p>
 <p class="small">Deciding as <strong data-testid="decider">${escapeHtml(model.viewer.name)}</strong></p>
 <form method="post" action="${escapeHtml(action)}" id="decision-form">
+<p id="form-error" class="form-error" role="alert"></p>
+${editor}
+<div class="buttons">
+<button class="button primary" type="submit" name="decision" value="approve">Approve</button>
+${editor ? '<button class="button" type="submit" name="decision" value="approve_with_edits">Approve with edits</button>' : ''}
+</div>
+<fieldset class="choice">
+<legend>Reject</legend>
 <div class="field">
 <label for="reason">Reason (required to reject)</label>
 <textarea id="reason" name="reason" rows="3" maxlength="2000"></textarea>
 </div>
-<p id="form-error" class="form-error" role="alert"></p>
-<div class="buttons">
-<button class="button primary" type="submit" name="decision" value="approve">Approve</button>
-<button class="button danger" type="submit" name="decision" value="reject">Reject</button>
+<div class="buttons"><button class="button danger" type="submit" name="decision" value="reject">Reject</button></div>
+</fieldset>
+<fieldset class="choice">
+<legend>Defer</legend>
+<div class="field">
+<label for="days">Days to defer (1–30)</label>
+<input id="days" name="days" type="number" inputmode="numeric" min="1" max="30" step="1" value="7">
 </div>
+<div class="buttons"><button class="button" type="submit" name="decision" value="defer">Defer</button></div>
+</fieldset>
 </form>
 </section>`;
+}
+
+const input = (id: string, label: string, value: string, type = 'text', maxlength = 255) =>
+  `<div class="field">
+<label for="${id}">${escapeHtml(label)}</label>
+<input id="${id}" name="${id}" type="${type}"${type === 'text' ? ` maxlength="${maxlength}"` : ''} value="${escapeHtml(value)}">
+</div>`;
+
+const textarea = (id: string, label: string, value: string) =>
+  `<div class="field">
+<label for="${id}">${escapeHtml(label)}</label>
+<textarea id="${id}" name="${id}" rows="8" maxlength="32000">${escapeHtml(value)}</textarea>
+</div>`;
+
+/** The draft's editable fields, prefilled; "Approve with edits" sends them (re-checked by compliance). */
+function draftEditor(draft: Draft): string {
+  if (!draft) return '';
+  let fields: string;
+  switch (draft.kind) {
+    case 'email':
+      fields = `${input('subject', 'E-mail subject', draft.subject)}\n${textarea('body', 'E-mail body', draft.body)}`;
+      break;
+    case 'task':
+      fields = `${input('subject', 'Task subject', draft.subject)}
+${input('due_date', 'Due date', draft.dueDate, 'date')}
+${textarea('description', 'Task description', draft.description)}`;
+      break;
+    case 'note':
+      fields = `${input('title', 'Note title', draft.title)}\n${textarea('content', 'Note content', draft.content)}`;
+      break;
+    case 'field_update':
+      fields = `<p class="small">${escapeHtml(draft.module)}.<span class="mono">${escapeHtml(draft.field)}</span>: <span class="change"><span class="visually-hidden">before</span><del>${escapeHtml(draft.before ?? '(empty)')}</del><span aria-hidden="true">→</span><span class="visually-hidden">after</span><ins>${escapeHtml(draft.after ?? '(empty)')}</ins></span></p>
+${input('value', `New value of ${draft.field}`, draft.after === null ? '' : String(draft.after), 'text', 2000)}`;
+      break;
+  }
+  return `<fieldset class="choice" data-testid="draft-editor">
+<legend>Edit the draft (for “Approve with edits”)</legend>
+${fields}
+</fieldset>`;
 }
 
 function decidedNotice(model: ApprovalPageModel): string {
@@ -412,6 +468,13 @@ const FORM_SCRIPT = `(function () {
   form.addEventListener('submit', function (event) {
     if (sent) { event.preventDefault(); return; }
     var submitter = event.submitter;
+    var days = document.getElementById('days');
+    if (submitter && submitter.value === 'defer' && days && !(Number(days.value) >= 1 && Number(days.value) <= 30)) {
+      event.preventDefault();
+      if (error) error.textContent = 'Defer by 1 to 30 days.';
+      days.focus();
+      return;
+    }
     if (submitter && submitter.value === 'reject' && reason && !reason.value.trim()) {
       event.preventDefault();
       if (error) error.textContent = 'Please give a reason to reject.';
@@ -426,7 +489,16 @@ const FORM_SCRIPT = `(function () {
 })();`;
 
 export interface DecisionResult {
-  outcome: 'approved' | 'rejected' | 'conflict' | 'expired' | 'invalid' | 'not_found' | 'unauthorized' | 'forbidden';
+  outcome:
+    | 'approved'
+    | 'rejected'
+    | 'deferred'
+    | 'conflict'
+    | 'expired'
+    | 'invalid'
+    | 'not_found'
+    | 'unauthorized'
+    | 'forbidden';
   message: string;
   approvalId: string;
   runId?: string;
@@ -436,6 +508,7 @@ export interface DecisionResult {
 const OUTCOMES: Record<DecisionResult['outcome'], { title: string; tone: string; alert: boolean }> = {
   approved: { title: 'Approved', tone: 'tone-ok', alert: false },
   rejected: { title: 'Rejected', tone: 'tone-info', alert: false },
+  deferred: { title: 'Deferred', tone: 'tone-info', alert: false },
   conflict: { title: 'Already decided', tone: 'tone-caution', alert: true },
   expired: { title: 'This approval has expired', tone: 'tone-caution', alert: true },
   invalid: { title: 'Your decision was not recorded', tone: 'tone-danger', alert: true },

@@ -79,6 +79,10 @@ kbd { font: 0.75rem ui-monospace, monospace; border: 1px solid var(--border-stro
 .meter.band-moderate > span { background: #c9a000; }
 .meter.band-at_risk > span { background: #d9640b; }
 .meter.band-critical > span { background: #c62828; }
+.sparkline { display: block; margin-top: 0.3rem; overflow: visible; }
+.sparkline polyline { stroke: #5b6b7d; stroke-width: 1.5; stroke-linejoin: round; stroke-linecap: round; }
+.sparkline.up polyline { stroke: #2e7d4f; }
+.sparkline.down polyline { stroke: #c62828; }
 .cell-label { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 
 .details-body { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1rem 1.5rem; padding: 0.25rem 1rem 1rem 2rem; }
@@ -296,6 +300,36 @@ export const DASHBOARD_SCRIPT = `(function () {
     return [h('span', { class: 'health-text' }, String(health.score), h('span', { class: 'band', text: BAND_LABEL[health.band] || humanize(health.band) })), bar];
   }
 
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+
+  // The health of the last reviews as an inline SVG line; its label says it in words for screen readers.
+  function sparkline(trend) {
+    var scores = (Array.isArray(trend) ? trend : []).filter(function (n) { return typeof n === 'number' && isFinite(n); });
+    if (scores.length < 2) return null;
+    var width = 80;
+    var height = 20;
+    var points = scores.map(function (score, i) {
+      var x = 2 + (i * (width - 4)) / (scores.length - 1);
+      var y = height - 2 - (Math.max(0, Math.min(100, score)) * (height - 4)) / 100;
+      return x.toFixed(1) + ',' + y.toFixed(1);
+    });
+    var first = Math.round(scores[0]);
+    var last = Math.round(scores[scores.length - 1]);
+    var svg = document.createElementNS(SVG_NS, 'svg');
+    svg.setAttribute('class', 'sparkline ' + (last < first ? 'down' : last > first ? 'up' : 'flat'));
+    svg.setAttribute('viewBox', '0 0 ' + width + ' ' + height);
+    svg.setAttribute('width', String(width));
+    svg.setAttribute('height', String(height));
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', 'Health ' + first + ' → ' + last + ' over ' + scores.length + ' reviews');
+    svg.setAttribute('data-testid', 'health-sparkline');
+    var line = document.createElementNS(SVG_NS, 'polyline');
+    line.setAttribute('points', points.join(' '));
+    line.setAttribute('fill', 'none');
+    svg.append(line);
+    return svg;
+  }
+
   function accountRow(a) {
     var owner = (a.owner && a.owner.name) || 'Unassigned';
     var signals = Array.isArray(a.signals) ? a.signals : [];
@@ -307,7 +341,7 @@ export const DASHBOARD_SCRIPT = `(function () {
       h('span', { class: 'cell owner' }, h('span', { class: 'cell-label', text: 'Owner ' }), owner),
       h('span', { class: 'cell risk' }, h('span', { class: 'cell-label', text: 'Risk ' }),
         badge(RISK_LABEL[a.risk_level] || humanize(a.risk_level), a.risk_level)),
-      h('span', { class: 'cell health' }, h('span', { class: 'cell-label', text: 'Health ' }), healthCell(a.health)),
+      h('span', { class: 'cell health' }, h('span', { class: 'cell-label', text: 'Health ' }), healthCell(a.health), sparkline(a.health_trend)),
       h('span', { class: 'cell priority' }, h('span', { class: 'cell-label', text: 'Priority ' }),
         typeof a.priority_score === 'number' ? String(a.priority_score) : '—'));
     var body = h('div', { class: 'details-body' },
@@ -316,7 +350,12 @@ export const DASHBOARD_SCRIPT = `(function () {
       h('div', null, h('h3', { text: 'Recommendations (' + recs.length + ')' }),
         recs.length ? h('ul', null, recs.map(function (r) { return recommendationItem(r, a); }))
           : h('p', { class: 'muted', text: 'No recommendations.' })),
-      a.run ? h('p', { class: 'run-line muted small', text: 'Latest analysis run: ' + humanize(a.run.status) + ' (' + a.run.id + ')' }) : null);
+      h('p', { class: 'run-line muted small' },
+        a.run ? ['Latest analysis run: ' + humanize(a.run.status) + ' · ',
+          h('a', { href: '/runs/' + encodeURIComponent(a.run.id), 'data-testid': 'run-link' }, 'Run timeline',
+            h('span', { class: 'visually-hidden', text: ' of ' + a.name }))] : 'Not analyzed yet',
+        a.owner && a.owner.id ? [' · ', h('a', { href: '/owners/' + encodeURIComponent(a.owner.id) + '/brief' },
+          'Daily brief of ' + owner)] : null));
     return h('li', { class: 'account', 'data-testid': 'account-row', 'data-risk': a.risk_level, 'data-account-id': a.id },
       h('details', null, summary, body));
   }

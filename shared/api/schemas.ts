@@ -23,6 +23,7 @@ export const RECOMMENDATION_STATUSES = [
   'executed',
   'expired',
   'skipped',
+  'deferred',
 ] as const satisfies readonly RecommendationStatus[];
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
 export const RUN_STATUSES = [
@@ -84,14 +85,51 @@ export const AnalyzeAccountBody = z.object({ as_of: asOf });
 
 export const OwnerBriefQuery = z.object({ as_of: asOf });
 
+/** What an approver may change in a draft; each is re-checked by compliance before anything is decided. */
+export const DraftEditsBody = z
+  .strictObject({
+    subject: z.string().max(2000).optional().describe('E-mail or task subject'),
+    body: z.string().max(32_000).optional().describe('E-mail body'),
+    description: z.string().max(32_000).optional().describe('Task description'),
+    dueDate: z.iso.date().optional().describe('Task due date (YYYY-MM-DD)'),
+    title: z.string().max(2000).optional().describe('Note title'),
+    content: z.string().max(32_000).optional().describe('Note content'),
+    value: z
+      .union([z.string().max(2000), z.number(), z.null()])
+      .optional()
+      .describe('New value of a field update'),
+  })
+  .meta({ id: 'DraftEdits' });
+
 export const ApproveRecommendationBody = z.object({
   reason: z.string().trim().max(2000).optional().describe('Kept in the audit trail'),
+  edits: DraftEditsBody.optional().describe('Approve with edits: the edited draft is re-checked by compliance'),
 });
 
-/** The approval page's form: the signed-in person decides. */
+export const BatchApproveBody = z.object({
+  approvalIds: z.array(z.string().min(1).max(200)).min(1).max(50).describe('Each is decided on its own'),
+});
+
+export const DeferBody = z.object({
+  days: z.number().int().min(1).max(30).describe('Snooze the decision this many days (1–30)'),
+  reason: z.string().trim().max(2000).optional(),
+});
+
+const blankIsMissing = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const formText = (max: number) => z.preprocess(blankIsMissing, z.string().max(max).optional());
+
+/** The approval page's form: the signed-in person decides (one form, one submit button per decision). */
 export const DecisionForm = z.object({
-  decision: z.enum(['approve', 'reject']),
+  decision: z.enum(['approve', 'approve_with_edits', 'reject', 'defer']),
   reason: z.string().trim().max(2000).optional().describe('Required to reject'),
+  days: z.preprocess(blankIsMissing, z.coerce.number().int().min(1).max(30).optional()).describe('Required to defer'),
+  subject: formText(2000),
+  body: formText(32_000),
+  description: formText(32_000),
+  due_date: z.preprocess(blankIsMissing, z.iso.date().optional()),
+  title: formText(2000),
+  content: formText(32_000),
+  value: z.string().max(2000).optional().describe('New value of a field update'),
 });
 
 /** Only a path on this site: `//host` or `https://…` would send the browser elsewhere after signing in. */
@@ -161,6 +199,9 @@ export const AccountList = z
         owner: Named,
         risk_level: z.enum(RISK_LEVELS),
         health: z.object({ score: z.number(), band: z.enum(HEALTH_BANDS) }).nullable(),
+        health_trend: z
+          .array(z.number())
+          .describe("Health scores of the account's last (up to 8) scored runs, oldest first"),
         priority_score: z.number().nullable(),
         needs_review: z.boolean(),
         signals: z.array(Signal),
@@ -327,8 +368,36 @@ export const DecisionResult = z
     runId: z.string(),
     status: z.enum(['approved', 'rejected']),
     payloadHash: z.string(),
+    edited: z.boolean().optional(),
   })
   .meta({ id: 'DecisionResult' });
+
+export const DeferResult = z
+  .object({
+    approvalId: z.string(),
+    recommendationId: z.string(),
+    runId: z.string(),
+    status: z.literal('pending'),
+    deferredUntil: iso,
+    expiresAt: iso,
+  })
+  .meta({ id: 'DeferResult' });
+
+export const BatchApproveResult = z
+  .object({
+    results: z.array(
+      z.object({
+        approvalId: z.string(),
+        status: z.number().int().describe('200, 403, 404, 409 or 410: what this approval alone would answer'),
+        ok: z.boolean(),
+        result: DecisionResult.optional(),
+        error: z.object({ code: z.string(), message: z.string() }).optional(),
+      }),
+    ),
+    approved: z.number().int(),
+    failed: z.number().int(),
+  })
+  .meta({ id: 'BatchApproveResult' });
 
 export const RunView = z
   .looseObject({

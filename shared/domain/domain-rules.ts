@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RECOMMENDATION_TYPES } from './analysis.ts';
 import { MemoryRulesSchema } from './memory/memory-rules.ts';
 
 /**
@@ -246,6 +247,16 @@ export const DomainRulesSchema = z
       })
       .prefault({}),
 
+    /**
+     * DOMAIN-RULES "Approval": per recommendation type, `review` (the default for every CRM write), `auto`
+     * (only `create_task`, for a task assigned to the account owner; off by default) or `forbid`.
+     */
+    approval: z
+      .object({
+        policy: z.partialRecord(z.enum(RECOMMENDATION_TYPES), z.enum(['review', 'auto', 'forbid'])).default({}),
+      })
+      .prefault({}),
+
     /** The Memory Analyst's thresholds and word lists (engagement rhythm, commitments, sentiment, renewal). */
     memory: MemoryRulesSchema.prefault({}),
   })
@@ -261,6 +272,14 @@ export const DomainRulesSchema = z
     ordered(['health', 'bands', 'healthy'], bands.moderate, bands.healthy);
     const conf = rules.recommendations.confidence.bands;
     ordered(['recommendations', 'confidence', 'bands', 'high'], conf.medium, conf.high);
+    for (const [type, policy] of Object.entries(rules.approval.policy)) {
+      if (policy === 'auto' && type !== 'create_task')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['approval', 'policy', type],
+          message: 'auto is allowed only for create_task (an internal task for the account owner)',
+        });
+    }
   });
 
 export type DomainRules = z.output<typeof DomainRulesSchema>;

@@ -1,5 +1,6 @@
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
-export type ApprovalChannel = 'web' | 'cli' | 'api';
+/** `policy`: approved by the tenant's `auto` policy, without a person. */
+export type ApprovalChannel = 'web' | 'cli' | 'api' | 'mcp' | 'policy';
 
 /** The exact CRM write an approver sees and approves; execution writes exactly this. */
 export interface CrmWritePayload {
@@ -23,6 +24,8 @@ export interface Approval {
   /** When the approval went up to the owner's manager after the first wait timed out, and to whom. */
   escalatedAt: Date | null;
   escalatedTo: string | null;
+  /** A person deferred the decision until then (the approval stays pending). */
+  deferredUntil?: Date | null;
 }
 
 export interface ClaimDecision {
@@ -30,6 +33,8 @@ export interface ClaimDecision {
   by: string;
   channel: ApprovalChannel;
   reason?: string;
+  /** Approve with edits: the edited payload and its hash replace the ones the approval was created with. */
+  edited?: { payload: CrmWritePayload; payloadHash: string };
 }
 
 export interface ApprovalRepository {
@@ -50,6 +55,11 @@ export interface ApprovalRepository {
    */
   claim(id: string, decision: ClaimDecision, now: Date): Promise<{ approval: Approval; taskToken: string }>;
   listPending(): Promise<Approval[]>;
+  /**
+   * Defer a pending approval: it stays pending, its expiry moves `days` later and it is marked deferred
+   * until `now + days`. Fails like `claim` (409 decided, 410 expired, 404 unknown).
+   */
+  defer(id: string, days: number, now: Date): Promise<Approval>;
   /**
    * The first wait timed out: the pending approval takes the Escalate state's task token, and is
    * recorded as escalated (once: a retried escalation keeps the first time and recipient) with its

@@ -11,7 +11,9 @@ export type RecommendationStatus =
   | 'rejected'
   | 'executed'
   | 'expired'
-  | 'skipped';
+  | 'skipped'
+  /** A person deferred the decision; the approval stays pending until its (moved) expiry. */
+  | 'deferred';
 
 export interface StoredRecommendation extends Recommendation {
   runId: string;

@@ -70,4 +70,9 @@ export interface RunRepository {
   latestForAccount(accountId: string): Promise<Run | null>;
   /** The latest run of each account, for the dashboard. */
   latestPerAccount(): Promise<Run[]>;
+  /**
+   * Each account's health scores of its last `perAccount` runs that scored it, oldest first (the
+   * dashboard's sparklines); an account with no scored run is absent.
+   */
+  healthTrends(accountIds: readonly string[], perAccount: number): Promise<Map<string, number[]>>;
 }

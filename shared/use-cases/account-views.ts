@@ -152,6 +152,9 @@ export async function getAccountAnalysis(
 
 export type AccountAnalysis = Awaited<ReturnType<typeof getAccountAnalysis>>;
 
+/** How many reviews an account's health trend (the dashboard's sparkline) spans. */
+export const HEALTH_TREND_RUNS = 8;
+
 const RISK_ORDER = ['critical', 'high', 'medium', 'low', 'none'] as const;
 const riskRank = (level: string) => {
   const rank = RISK_ORDER.indexOf(level as (typeof RISK_ORDER)[number]);
@@ -217,6 +220,10 @@ export async function listAccountSummaries(deps: ViewDeps, filter: AccountListFi
   // Recommendations are read for the page only: a page of 50 should not load every account's.
   const pageRuns = page.items.flatMap((row) => (row.run ? [row.run.id] : []));
   const byRun = Map.groupBy(await deps.recommendations.listByRuns(pageRuns), (r) => r.runId);
+  const trends = await deps.runs.healthTrends(
+    page.items.map((row) => row.id),
+    HEALTH_TREND_RUNS,
+  );
   const byRisk = Object.fromEntries(
     RISK_ORDER.map((level) => [level, rows.filter((r) => r.risk_level === level).length]),
   );
@@ -226,6 +233,7 @@ export async function listAccountSummaries(deps: ViewDeps, filter: AccountListFi
   return {
     accounts: page.items.map((row) => ({
       ...row,
+      health_trend: trends.get(row.id) ?? [],
       recommendations: (row.run ? (byRun.get(row.run.id) ?? []) : []).map((r) => ({
         id: r.id,
         type: r.type,

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { approvalRouteOf } from '../domain/approval-policy.ts';
 import { crmWriteFor, idempotencyKeyOf } from '../domain/crm-write-payload.ts';
+import type { DomainRules } from '../domain/domain-rules.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ApprovalRepository } from '../ports/approvals.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
@@ -9,6 +11,7 @@ import type { CrmCopyReader } from '../ports/crm-copy.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { RecommendationRepository } from '../ports/recommendations.ts';
 import type { RunRepository } from '../ports/runs.ts';
+import type { WorkflowEngine } from '../ports/workflow-engine.ts';
 import { loadAccountSnapshot } from './account-snapshot.ts';
 import { approvalMessage, approvalUrl, type LinkConfig, recipientOf, sendAudited } from './notify-approval.ts';
 import { payloadHashOf } from './payload-hash.ts';
@@ -24,7 +27,14 @@ export interface RequestApprovalDeps {
   /** When given, the account owner is sent the approval link (`config` says where links point). */
   notifier?: Notifier;
   config?: LinkConfig;
+  /** The tenant's approval policy (`approval.policy`); without rules every write is reviewed. */
+  rules?: DomainRules;
+  /** Resumes the wait at once when the policy decides (forbid, auto) instead of a person. */
+  workflow?: WorkflowEngine;
 }
+
+/** Who decides under the `auto` policy: no person. */
+export const AUTO_APPROVER = 'policy:auto';
 
 /**
  * A recommendation's expiry is measured from the analysis instant (`--as-of` may be in the past); a
@@ -38,7 +48,9 @@ export function approvalExpiry(recommendationExpiresAt: Date, analysisAsOf: Date
 export const newApprovalId = () => randomBytes(16).toString('base64url');
 
 /**
- * AwaitingApproval: a recommendation that passed compliance waits for a person.
+ * AwaitingApproval: a recommendation that passed compliance waits for a person, unless the tenant's
+ * approval policy decides: `forbid` → skipped (audited, no approval, nothing written); `auto` (an internal
+ * task for the account owner only) → approved by `policy:auto` and executed without a person (audited).
  * 1. the exact CRM write is fixed now, and hashed, so what is approved is what is executed
  * 2. an approval with a random id keeps the task token server-side
  * 3. the run shows AWAITING_APPROVAL
@@ -55,6 +67,27 @@ export async function requestApproval(
   const run = await deps.runs.get(input.runId);
   if (!run) throw new NotFoundError('Run', input.runId);
   const snapshot = await loadAccountSnapshot(deps, recommendation.accountId);
+  const route = deps.rules ? approvalRouteOf(deps.rules, recommendation, snapshot.account.ownerId ?? null) : 'review';
+  const { workflow } = deps;
+  if (route === 'forbid' && workflow) {
+    // The tenant forbids this type: nobody is asked, nothing is written.
+    await deps.recommendations.setStatus(recommendation.id, 'skipped');
+    await deps.audit.record({
+      agentId: 'orchestrator',
+      action: 'recommendation.skipped',
+      resourceType: 'recommendation',
+      resourceId: recommendation.id,
+      details: { runId: input.runId, type: recommendation.type, policy: 'forbid' },
+    });
+    await workflow.sendTaskSuccess(input.taskToken, {
+      decision: 'skipped',
+      approvalId: null,
+      payloadHash: null,
+      decidedBy: 'policy:forbid',
+    });
+    // No approval exists: the id is empty.
+    return { approvalId: '', policy: 'forbid' as const };
+  }
   const payload = crmWriteFor(recommendation, snapshot, idempotencyKeyOf(recommendation.id));
   const id = newApprovalId();
   const approval = await deps.approvals.create({
@@ -66,6 +99,36 @@ export async function requestApproval(
     payloadHash: payloadHashOf(payload),
     expiresAt: approvalExpiry(recommendation.expiresAt, run.asOf, deps.clock.now()),
   });
+  if (route === 'auto' && workflow) {
+    // An internal task for the account owner, and the tenant turned `auto` on: approved without a person.
+    const now = deps.clock.now();
+    if (approval.status === 'pending') {
+      await deps.approvals.claim(approval.id, { status: 'approved', by: AUTO_APPROVER, channel: 'policy' }, now);
+      await deps.recommendations.setStatus(recommendation.id, 'approved', AUTO_APPROVER, now);
+      await deps.audit.record({
+        agentId: 'orchestrator',
+        action: 'approval.approved',
+        resourceType: 'recommendation',
+        resourceId: recommendation.id,
+        details: {
+          runId: input.runId,
+          approvalId: approval.id,
+          channel: 'policy',
+          payloadHash: approval.payloadHash,
+          policy: 'auto',
+          type: recommendation.type,
+        },
+      });
+    }
+    const decided = (await deps.approvals.get(approval.id)) ?? approval;
+    await workflow.sendTaskSuccess(input.taskToken, {
+      decision: decided.status === 'approved' ? 'approve' : 'reject',
+      approvalId: decided.id,
+      payloadHash: decided.payloadHash,
+      decidedBy: decided.decidedBy,
+    });
+    return { approvalId: approval.id, policy: 'auto' as const };
+  }
   await deps.runs.setStatus(input.runId, 'AWAITING_APPROVAL');
   await deps.audit.record({
     agentId: 'orchestrator',
@@ -95,5 +158,5 @@ export async function requestApproval(
     });
     await sendAudited({ notifier, audit: deps.audit }, message);
   }
-  return { approvalId: approval.id };
+  return { approvalId: approval.id, policy: 'review' as const };
 }

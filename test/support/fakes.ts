@@ -42,8 +42,21 @@ export class FakeApprovals implements ApprovalRepository {
       decidedAt: now,
       channel: decision.channel,
       reason: decision.reason ?? null,
+      ...(decision.edited ?? {}),
     });
     return { approval: row, taskToken: row.taskToken };
+  }
+  async defer(id: string, days: number, now: Date) {
+    const row = this.rows.get(id);
+    if (!row) throw new NotFoundError('Approval', id);
+    if (row.status !== 'pending' && row.status !== 'expired') throw new ApprovalAlreadyDecidedError(id, row.status);
+    if (row.status === 'expired' || row.expiresAt <= now) throw new ApprovalExpiredError(id);
+    const day = 86_400_000;
+    Object.assign(row, {
+      expiresAt: new Date(row.expiresAt.getTime() + days * day),
+      deferredUntil: new Date(now.getTime() + days * day),
+    });
+    return row;
   }
   async listPending() {
     return [...this.rows.values()].filter((a) => a.status === 'pending');

@@ -25,6 +25,7 @@ interface ApprovalRow {
   expires_at: Date;
   escalated_at: Date | null;
   escalated_to: string | null;
+  deferred_until?: Date | null;
 }
 
 const toApproval = (row: ApprovalRow): Approval => ({
@@ -42,6 +43,7 @@ const toApproval = (row: ApprovalRow): Approval => ({
   expiresAt: row.expires_at,
   escalatedAt: row.escalated_at ?? null,
   escalatedTo: row.escalated_to ?? null,
+  deferredUntil: row.deferred_until ?? null,
 });
 
 export class SqlApprovalRepository implements ApprovalRepository {
@@ -88,16 +90,43 @@ export class SqlApprovalRepository implements ApprovalRepository {
 
   async claim(id: string, decision: ClaimDecision, now: Date): Promise<{ approval: Approval; taskToken: string }> {
     const rows = await this.#db.query<ApprovalRow>(
-      `UPDATE approvals SET status = $2, decided_by = $3, decided_at = $4, channel = $5, reason = $6
+      `UPDATE approvals SET status = $2, decided_by = $3, decided_at = $4, channel = $5, reason = $6,
+         payload = COALESCE($7::jsonb, payload), payload_hash = COALESCE($8, payload_hash)
        WHERE id = $1 AND status = 'pending' AND expires_at > $4 RETURNING *`,
-      [id, decision.status, decision.by, now, decision.channel, decision.reason ?? null],
+      [
+        id,
+        decision.status,
+        decision.by,
+        now,
+        decision.channel,
+        decision.reason ?? null,
+        decision.edited ? JSON.stringify(decision.edited.payload) : null,
+        decision.edited?.payloadHash ?? null,
+      ],
     );
     const won = rows[0];
     if (won) return { approval: toApproval(won), taskToken: won.task_token };
+    return this.#whyNotPending(id);
+  }
+
+  /** Why a conditional update of a pending approval touched nothing: 404, 410 or 409. */
+  async #whyNotPending(id: string): Promise<never> {
     const existing = await this.get(id);
     if (!existing) throw new NotFoundError('Approval', id);
     if (existing.status === 'pending' || existing.status === 'expired') throw new ApprovalExpiredError(id);
     throw new ApprovalAlreadyDecidedError(id, existing.status);
+  }
+
+  async defer(id: string, days: number, now: Date): Promise<Approval> {
+    const rows = await this.#db.query<ApprovalRow>(
+      `UPDATE approvals SET expires_at = expires_at + make_interval(days => $2::int),
+         deferred_until = $3::timestamptz + make_interval(days => $2::int)
+       WHERE id = $1 AND status = 'pending' AND expires_at > $3 RETURNING *`,
+      [id, days, now],
+    );
+    const row = rows[0];
+    if (row) return toApproval(row);
+    return this.#whyNotPending(id);
   }
 
   async escalate(

@@ -104,4 +104,18 @@ export class SqlRunRepository implements RunRepository {
     );
     return rows.map(toRun);
   }
+
+  async healthTrends(accountIds: readonly string[], perAccount: number): Promise<Map<string, number[]>> {
+    if (accountIds.length === 0) return new Map();
+    const rows = await this.#db.query<{ account_id: string; scores: number[] }>(
+      `SELECT account_id, array_agg(score ORDER BY start_time, id) AS scores FROM (
+         SELECT account_id, id, start_time, (analysis->'health'->>'score')::float8 AS score,
+                row_number() OVER (PARTITION BY account_id ORDER BY start_time DESC, id DESC) AS n
+         FROM agent_sessions
+         WHERE account_id = ANY($1::text[]) AND analysis->'health'->>'score' IS NOT NULL
+       ) scored WHERE n <= $2 GROUP BY account_id`,
+      [[...accountIds], perAccount],
+    );
+    return new Map(rows.map((row) => [row.account_id, row.scores.map(Number)]));
+  }
 }

@@ -270,7 +270,9 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
       ).map((spec) => spec.entry);
       expect(responders.sort()).toEqual([
         'functions/api/approve-recommendation.ts',
+        'functions/api/batch-approve.ts',
         'functions/api/decide-approval.ts',
+        'functions/mcp/handler.ts',
         // A decision made as the first wait timed out resumes the Escalate wait at once.
         'functions/workflow/escalate-approval.ts',
       ]);

@@ -158,9 +158,41 @@ describe('approval page', () => {
     expect(form).not.toMatch(/<textarea[^>]*required/);
     expect(form).toContain('<label for="reason">Reason (required to reject)</label>');
     const buttons = [...form.matchAll(/<button[^>]*type="submit"[^>]*>/g)].map((m) => m[0]);
-    expect(buttons).toHaveLength(2);
+    expect(buttons).toHaveLength(4);
     expect(buttons[0]).toContain('name="decision" value="approve"');
-    expect(buttons[1]).toContain('name="decision" value="reject"');
+    expect(buttons[1]).toContain('name="decision" value="approve_with_edits"');
+    expect(buttons[2]).toContain('name="decision" value="reject"');
+    expect(buttons[3]).toContain('name="decision" value="defer"');
+  });
+
+  it('puts the draft in an editable form: labelled fields in fieldsets, defer days bounded', () => {
+    const html = approvalPage(aModel());
+    const form = formsOf(html)[0] as string;
+    expect(form).toContain('<legend>Edit the draft (for “Approve with edits”)</legend>');
+    expect(form).toContain('<legend>Reject</legend>');
+    expect(form).toContain('<legend>Defer</legend>');
+    for (const id of [...form.matchAll(/<(?:input|textarea) id="([^"]+)"/g)].map((m) => m[1])) {
+      expect(form).toContain(`<label for="${id}">`);
+    }
+    expect(form).toMatch(/<input id="days" name="days" type="number"[^>]*min="1" max="30"/);
+  });
+
+  it('shows a field update before → after, with the new value editable', () => {
+    const html = approvalPage(
+      aModel({
+        draft: {
+          kind: 'field_update',
+          module: 'Deals',
+          recordId: 'd1',
+          field: 'Closing_Date',
+          before: '2026-01-01',
+          after: '2026-02-01',
+        },
+      }),
+    );
+    const form = formsOf(html)[0] as string;
+    expect(form).toMatch(/<del>2026-01-01<\/del>.*<ins>2026-02-01<\/ins>/s);
+    expect(form).toMatch(/<input id="value" name="value" type="text"[^>]*value="2026-02-01">/);
   });
 
   it('asks someone not signed in to sign in, and coming back to this page, instead of showing the form', () => {

@@ -26,7 +26,13 @@ function anAccount(overrides: Record<string, unknown>) {
 const ACCOUNTS = {
   accounts: [
     anAccount({ id: 'a-low', name: 'Lowly Ltd', risk_level: 'low', priority_score: 90, owner: owner('u2', 'Bob Ray') }),
-    anAccount({ id: 'a-high-40', name: 'Alpha AG', risk_level: 'high', priority_score: 40 }),
+    anAccount({
+      id: 'a-high-40',
+      name: 'Alpha AG',
+      risk_level: 'high',
+      priority_score: 40,
+      health_trend: [62, 55, 48],
+    }),
     anAccount({
       id: 'a-crit',
       name: XSS,
@@ -184,7 +190,8 @@ describe('dashboard page (static HTML)', () => {
   it('fetches same-origin relative URLs only', () => {
     const urls = [...DASHBOARD_SCRIPT.matchAll(/'(\/api\/[^']*)'/g)].map((m) => m[1]);
     expect(urls).toEqual(['/api/v1/accounts?limit=100', '/api/v1/approvals?limit=100']);
-    expect(DASHBOARD_SCRIPT).not.toMatch(/https?:\/\//);
+    // The SVG namespace is a name, not a request.
+    expect(DASHBOARD_SCRIPT.replaceAll("'http://www.w3.org/2000/svg'", '')).not.toMatch(/https?:\/\//);
   });
 });
 
@@ -269,8 +276,9 @@ describe('dashboard script', () => {
     expect(text).toContain('72% confidence');
     expect(text).toContain('Awaiting approval');
     const links = critical.descendants().filter((e) => e.tagName === 'A');
-    expect(links.map((a) => a.getAttribute('href'))).toEqual(['/approvals/apr%201']);
+    expect(links.map((a) => a.getAttribute('href'))).toEqual(['/approvals/apr%201', '/runs/run_9', '/owners/u1/brief']);
     expect(links[0]?.textContent).toContain('Review');
+    expect(links[1]?.textContent).toContain('Run timeline');
   });
 
   it('shows an unanalyzed account without inventing scores', async () => {
@@ -359,5 +367,20 @@ describe('dashboard script', () => {
     expect(doc.activeElement).toBe(doc.element('search'));
     const typing = doc.dispatch('keydown', { key: '/', target: doc.element('search') });
     expect(typing.defaultPrevented).toBe(false);
+  });
+});
+
+describe('health trend sparklines', () => {
+  it('draws the last reviews as a labelled SVG line, and nothing for fewer than two', async () => {
+    const { doc } = await runDashboard();
+    const row = rowsOf(doc).find((r) => nameOf(r) === 'Alpha AG') as FakeElement;
+    const [svg] = row.byTestId('health-sparkline');
+    expect(svg?.getAttribute('role')).toBe('img');
+    expect(svg?.getAttribute('aria-label')).toBe('Health 62 → 48 over 3 reviews');
+    expect(svg?.getAttribute('class')).toContain('down');
+    const line = svg?.descendants().find((e) => e.tagName === 'POLYLINE');
+    expect(line?.getAttribute('points')?.split(' ')).toHaveLength(3);
+    const other = rowsOf(doc).find((r) => nameOf(r) === 'Beta Inc') as FakeElement;
+    expect(other.byTestId('health-sparkline')).toHaveLength(0);
   });
 });

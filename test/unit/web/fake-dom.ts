@@ -132,6 +132,10 @@ export class FakeDocument {
     return element;
   }
 
+  createElementNS(_namespace: string, tag: string): FakeElement {
+    return this.createElement(tag);
+  }
+
   addEventListener(type: string, listener: Listener): void {
     this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
   }
