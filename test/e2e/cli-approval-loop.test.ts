@@ -74,9 +74,8 @@ describe('the approval loop from the command line, one process per command', () 
     expect(approved.code, approved.stderr).toBe(0);
     expect(JSON.parse(approved.stdout)).toMatchObject({ status: 'approved', runId: analysis.run.id });
     for (const other of others) {
-      expect((await sergas(['approvals', 'reject', other.approval_id!, '--reason', 'not this week'], env)).code).toBe(
-        0,
-      );
+      const rejected = await sergas(['approvals', 'reject', other.approval_id!, '--reason', 'not this week'], env);
+      expect(rejected.code, `reject ${other.approval_id}: ${rejected.stderr}`).toBe(0);
     }
     const shown = JSON.parse((await sergas(['runs', 'show', analysis.run.id, '--json'], env)).stdout);
     expect(shown.status).toBe('COMPLETED');
