@@ -2,17 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SANDBOX_CREDENTIALS } from '../../local/zoho-sandbox/sandbox-server.ts';
-import { sergas, sergasServer } from '../support/cli.ts';
-import { tempHome } from '../support/local-home.ts';
+import { sergas, type sergasServer } from '../support/cli.ts';
+import type { tempHome } from '../support/local-home.ts';
+import { type StartReport, startStackWithAdmin } from '../support/running-stack.ts';
 
 /** Debian's Chromium; the test drives it with playwright-core (no downloaded browsers). */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
-
-interface StartReport {
-  dashboard_url: string;
-  sandbox_url: string;
-}
 
 interface PendingApproval {
   id: string;
@@ -37,24 +33,7 @@ describe('a person approves a recommendation in the browser, end to end', () => 
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    home = await tempHome();
-    env = {
-      SERGAS_HOME: home.home,
-      SERGAS_PORT: '0',
-      SERGAS_SANDBOX_PORT: '0',
-      SERGAS_DEMO_ACCOUNTS: '12',
-      SERGAS_USER: 'lee',
-      SERGAS_RATE_LIMIT: '10000',
-    };
-    server = sergasServer(['start', '--json'], env);
-    report = (await server.ready) as StartReport;
-    base = report.dashboard_url.replace(/\/$/, '');
-    const created = await sergas(
-      ['user', 'create', '--admin', '--name', 'Lee', '--email', 'lee@example.com', '--json'],
-      env,
-    );
-    expect(created.code, created.stderr).toBe(0);
-    token = (JSON.parse(created.stdout) as { token: string }).token;
+    ({ home, env, server, report, base, token } = await startStackWithAdmin(12));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],

@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SANDBOX_CREDENTIALS } from '../../local/zoho-sandbox/sandbox-server.ts';
-import { sergas, sergasServer } from '../support/cli.ts';
-import { tempHome } from '../support/local-home.ts';
-
-interface StartReport {
-  dashboard_url: string;
-  sandbox_url: string;
-  accounts: number;
-  by_risk: Record<string, number>;
-  pending_approvals: number;
-}
+import { sergas, type sergasServer } from '../support/cli.ts';
+import type { tempHome } from '../support/local-home.ts';
+import { type StartReport, startStackWithAdmin } from '../support/running-stack.ts';
 
 interface PendingApproval {
   id: string;
@@ -41,25 +34,7 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
     fetch(`${base}${path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
-    home = await tempHome();
-    env = {
-      SERGAS_HOME: home.home,
-      SERGAS_PORT: '0',
-      SERGAS_SANDBOX_PORT: '0',
-      SERGAS_DEMO_ACCOUNTS: '20',
-      SERGAS_USER: 'lee',
-      // The tests below poll; the per-person limit itself is tested in test/integration/api.
-      SERGAS_RATE_LIMIT: '10000',
-    };
-    server = sergasServer(['start', '--json'], env);
-    report = (await server.ready) as StartReport;
-    base = report.dashboard_url.replace(/\/$/, '');
-    const created = await sergas(
-      ['user', 'create', '--admin', '--name', 'Lee', '--email', 'lee@example.com', '--json'],
-      env,
-    );
-    expect(created.code, created.stderr).toBe(0);
-    token = (JSON.parse(created.stdout) as { token: string }).token;
+    ({ home, env, server, report, base, token } = await startStackWithAdmin(20));
     const signedIn = await fetch(`${base}/sign-in`, form({ action: 'sign_in', token, next: '/' }));
     expect(signedIn.status).toBe(303);
     session = signedIn.headers.get('set-cookie')!.split(';')[0]!;
