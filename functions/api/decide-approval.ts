@@ -5,6 +5,7 @@ import { AppError, ValidationError } from '../../shared/errors.ts';
 import { html, httpHandler, parseBody, pathParameter } from '../../shared/runtime/http-handler.ts';
 import { decideApprovalAs, deferApprovalAs } from '../../shared/use-cases/decide-approval-as.ts';
 import { type DecisionResult, decisionResultPage } from '../../web/approval-page.ts';
+import { pageSettingsOf } from '../../web/page-auth.ts';
 
 const OUTCOME_BY_STATUS: Record<number, DecisionResult['outcome']> = {
   401: 'unauthorized',
@@ -39,6 +40,7 @@ function editsOf(form: Form): DraftEdits {
 export const handler = httpHandler(
   async (event, deps, request) => {
     const approvalId = pathParameter(event, 'approvalId');
+    const { basePath } = pageSettingsOf(deps.config);
     const principal = request.requirePrincipal();
     const form = parseBody(event, DecisionForm);
     const scope = await request.scope();
@@ -54,12 +56,15 @@ export const handler = httpHandler(
       });
       return html(
         200,
-        decisionResultPage({
-          outcome: 'deferred',
-          message: `Deferred ${form.days} day${form.days === 1 ? '' : 's'}: it stays pending until ${deferred.deferredUntil.slice(0, 10)}.`,
-          approvalId,
-          runId: deferred.runId,
-        }),
+        decisionResultPage(
+          {
+            outcome: 'deferred',
+            message: `Deferred ${form.days} day${form.days === 1 ? '' : 's'}: it stays pending until ${deferred.deferredUntil.slice(0, 10)}.`,
+            approvalId,
+            runId: deferred.runId,
+          },
+          basePath,
+        ),
       );
     }
     const result = await decideApprovalAs(deps, {
@@ -77,16 +82,21 @@ export const handler = httpHandler(
           ? 'Approved with your edits: exactly the edited draft will be written to Zoho once.'
           : 'Approved: it will be written to Zoho once.'
         : 'Rejected: nothing will be written to Zoho.';
-    return html(200, decisionResultPage({ outcome: result.status, message: verb, approvalId, runId: result.runId }));
+    return html(
+      200,
+      decisionResultPage({ outcome: result.status, message: verb, approvalId, runId: result.runId }, basePath),
+    );
   },
-  (error, event) => {
+  (error, event, deps) => {
     const approvalId = event.pathParameters?.approvalId ?? '';
+    const { basePath } = pageSettingsOf(deps?.config);
     if (error instanceof z.ZodError) {
       const message = error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      return html(400, decisionResultPage({ outcome: 'invalid', message, approvalId }));
+      return html(400, decisionResultPage({ outcome: 'invalid', message, approvalId }, basePath));
     }
     const status = error instanceof AppError && error.expose ? error.status : 500;
     const message = error instanceof AppError && error.expose ? error.message : 'Something went wrong on our side';
-    return html(status, decisionResultPage({ outcome: OUTCOME_BY_STATUS[status] ?? 'invalid', message, approvalId }));
+    const outcome = OUTCOME_BY_STATUS[status] ?? 'invalid';
+    return html(status, decisionResultPage({ outcome, message, approvalId }, basePath));
   },
 );

@@ -7,6 +7,8 @@ const Payload = z.object({
   runId: z.uuid(),
   recommendationId: z.uuid(),
   windowSeconds: z.number().int().positive(),
+  /** Set by AwaitingDeferredDecision: which daily check of a deferred approval this is. */
+  round: z.number().int().min(0).optional(),
 });
 
 export const handler = workflowTask(Payload, (deps, input) => escalateApproval(deps, input));

@@ -324,7 +324,7 @@ export const ROUTES: readonly RouteDoc[] = [
     tag: 'system',
     summary: 'The MCP server (Streamable HTTP, stateless, JSON responses) for Claude Desktop and other agents',
     description:
-      'JSON-RPC 2.0 messages of the Model Context Protocol; tools: list_at_risk_accounts, get_account_analysis, list_recommendations, list_pending_approvals, approve_recommendation, reject_recommendation.',
+      'JSON-RPC 2.0 messages of the Model Context Protocol; tools: list_at_risk_accounts, get_account_analysis, list_recommendations, list_pending_approvals, approve_recommendation, edit_and_approve_recommendation, reject_recommendation, defer_approval.',
     body: { schema: z.looseObject({}).describe('A JSON-RPC 2.0 message or batch'), type: 'application/json' },
     responses: {
       200: { description: 'The JSON-RPC response', schema: z.looseObject({}) },
@@ -337,9 +337,16 @@ export const ROUTES: readonly RouteDoc[] = [
     auth: 'webhook-token',
     tag: 'system',
     summary: "Zoho's notification callback",
-    description: 'Authenticated by the verification token registered with the notification channel.',
+    description:
+      'Authenticated by the verification token registered with the notification channel. On AWS the notification is queued and applied shortly (202); without a queue it is applied before the answer (200).',
     body: { schema: ZohoNotification, type: 'application/json' },
-    responses: { 200: { description: 'Applied to the CRM copy', schema: z.looseObject({}) } },
+    responses: {
+      200: { description: 'Applied to the CRM copy', schema: z.looseObject({}) },
+      202: {
+        description: 'Queued; applied to the CRM copy shortly',
+        schema: z.object({ queued: z.literal(true), messageId: z.string() }),
+      },
+    },
   },
 ];
 

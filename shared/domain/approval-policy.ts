@@ -109,3 +109,23 @@ function isIsoDate(value: string): boolean {
 /** True when the edits change nothing that is set. */
 export const hasEdits = (edits: DraftEdits | undefined): edits is DraftEdits =>
   !!edits && EDIT_KEYS.some((key) => edits[key] !== undefined);
+
+/**
+ * How close to its expiry an approval counts as due, so the workflow's timers (which start a little
+ * before the approval's own clock did) never add a whole extra wait for seconds of drift.
+ */
+export const EXPIRY_GRACE_MS = 3600_000;
+
+/**
+ * A deferred approval is held — neither escalated nor expired — while its deferral runs, and after
+ * that until its (moved) expiry; one nobody deferred follows the plain 72 h → 24 h timeline.
+ */
+export function isHeldByDeferral(
+  approval: { deferredUntil?: Date | null; expiresAt: Date },
+  now: Date,
+): { held: boolean; deferring: boolean } {
+  const deferredUntil = approval.deferredUntil ?? null;
+  if (!deferredUntil) return { held: false, deferring: false };
+  const deferring = deferredUntil > now;
+  return { held: deferring || approval.expiresAt.getTime() > now.getTime() + EXPIRY_GRACE_MS, deferring };
+}

@@ -1,14 +1,22 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ZodError, z } from 'zod';
-import { type APPROVAL_STATUSES, RECOMMENDATION_STATUSES, RECOMMENDATION_TYPES, RISK_LEVELS } from '../api/schemas.ts';
+import {
+  type APPROVAL_STATUSES,
+  DraftEditsBody,
+  RECOMMENDATION_STATUSES,
+  RECOMMENDATION_TYPES,
+  RISK_LEVELS,
+} from '../api/schemas.ts';
 import type { AccessScope } from '../auth/access-scope.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { DraftEdits } from '../domain/approval-policy.ts';
 import { AppError } from '../errors.ts';
 import type { Container } from '../runtime/container.ts';
 import { logger } from '../runtime/observability.ts';
 import { getAccountAnalysis, listAccountSummaries } from '../use-cases/account-views.ts';
-import { decideApprovalAs } from '../use-cases/decide-approval-as.ts';
+import { DEFER_DAYS } from '../use-cases/decide-approval.ts';
+import { decideApprovalAs, deferApprovalAs } from '../use-cases/decide-approval-as.ts';
 import { listApprovals, listRecommendations } from '../use-cases/list-views.ts';
 
 /** Who the MCP server acts for, and with what. */
@@ -27,7 +35,9 @@ export const MCP_TOOLS = [
   'list_recommendations',
   'list_pending_approvals',
   'approve_recommendation',
+  'edit_and_approve_recommendation',
   'reject_recommendation',
+  'defer_approval',
 ] as const;
 
 // Riskiest first: a minimum level keeps it and everything before it.
@@ -39,6 +49,21 @@ const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2,
 
 const crmId = z.string().min(1).max(100);
 const limit = z.number().int().min(1).max(100);
+const approvalId = z.string().min(1).max(64).describe('The approval id (list_pending_approvals)');
+// Bad input is a tool error the SDK words as "<message> at <field>", so each message reads well before it.
+const rejectionReason = z
+  .string({ error: 'a rejection needs a reason (1–2000 characters)' })
+  .trim()
+  .min(1, { error: 'a rejection needs a reason (1–2000 characters)' })
+  .max(2000, { error: 'a reason is at most 2000 characters' });
+const DEFER_RANGE = `a whole number of days from ${DEFER_DAYS.min} to ${DEFER_DAYS.max}`;
+const deferDays = z
+  .number({ error: `defer by ${DEFER_RANGE}` })
+  .int({ error: `defer by ${DEFER_RANGE}` })
+  .min(DEFER_DAYS.min, { error: `defer by ${DEFER_RANGE}` })
+  .max(DEFER_DAYS.max, { error: `defer by ${DEFER_RANGE}` });
+// The API's `edits` body, inlined (no schema id) so the tool's JSON Schema has no $ref for clients to chase.
+const Edits = z.strictObject(DraftEditsBody.shape);
 
 const AtRiskAccount = z.object({
   id: z.string(),
@@ -107,7 +132,17 @@ const Decided = z.object({
   runId: z.string(),
   status: z.enum(['approved', 'rejected']),
   payloadHash: z.string(),
+  edited: z.boolean().optional().describe('Approved with edits: the payload hash is that of the edited draft'),
   run_status: z.string().nullable().describe("The run's status once it has resumed"),
+});
+
+const Deferred = z.object({
+  approvalId: z.string(),
+  recommendationId: z.string(),
+  runId: z.string(),
+  status: z.literal('pending'),
+  deferredUntil: z.string(),
+  expiresAt: z.string(),
 });
 
 const text = (summary: string, structured: Record<string, unknown>): CallToolResult => ({
@@ -144,7 +179,7 @@ export function createMcpServer(context: McpContext): McpServer {
     { name: 'sergas', version: '0.1.0' },
     {
       instructions:
-        'Sergas: account-management copilot on Zoho CRM. List at-risk accounts, read an analysis, and list, approve or reject recommendations. You act as ' +
+        'Sergas: account-management copilot on Zoho CRM. List at-risk accounts, read an analysis, and list, approve (as drafted or with edits), reject or defer recommendations. You act as ' +
         `${principal.name} (${principal.role}) and see only their accounts.`,
     },
   );
@@ -273,12 +308,18 @@ export function createMcpServer(context: McpContext): McpServer {
     }),
   );
 
-  const decide = async (approvalId: string, decision: 'approve' | 'reject', reason: string | undefined) => {
+  const decide = async (
+    approvalId: string,
+    decision: 'approve' | 'approve_with_edits' | 'reject',
+    reason: string | undefined,
+    edits?: DraftEdits,
+  ) => {
     const result = await decideApprovalAs(deps, {
       approvalId,
       decision,
-      channel: 'api',
+      channel: 'mcp',
       ...(reason ? { reason } : {}),
+      ...(edits ? { edits } : {}),
       principal,
       scope: await context.scope(),
     });
@@ -286,7 +327,7 @@ export function createMcpServer(context: McpContext): McpServer {
     const run = await deps.runs.get(result.runId);
     const decided = { ...result, run_status: run?.status ?? null };
     return text(
-      `${result.status} approval ${result.approvalId} (recommendation ${result.recommendationId}); run ${result.runId} is ${decided.run_status ?? 'unknown'}.`,
+      `${result.status}${result.edited ? ' with edits' : ''} approval ${result.approvalId} (recommendation ${result.recommendationId}); run ${result.runId} is ${decided.run_status ?? 'unknown'}.`,
       decided,
     );
   };
@@ -297,7 +338,7 @@ export function createMcpServer(context: McpContext): McpServer {
       title: 'Approve',
       description:
         'Approve a pending approval: the run writes exactly the approved payload to Zoho, once. Only the account owner, their manager or an admin may.',
-      inputSchema: { approval_id: z.string().min(1).max(64), reason: z.string().max(2000).optional() },
+      inputSchema: { approval_id: approvalId, reason: z.string().max(2000).optional() },
       outputSchema: Decided,
       annotations: { destructiveHint: true, idempotentHint: false },
     },
@@ -305,15 +346,63 @@ export function createMcpServer(context: McpContext): McpServer {
   );
 
   server.registerTool(
+    'edit_and_approve_recommendation',
+    {
+      title: 'Approve with edits',
+      description:
+        "Approve a pending approval with edits to its draft (an e-mail's subject/body, a task's subject/description/dueDate, " +
+        "a note's title/content, a field update's value). The edited draft is re-checked by compliance: a violation is a " +
+        'tool error naming it, and nothing is decided. The run then writes exactly the edited payload to Zoho, once.',
+      inputSchema: {
+        approval_id: approvalId,
+        edits: Edits.describe('The fields to change; at least one'),
+        reason: z.string().max(2000).optional(),
+      },
+      outputSchema: Decided,
+      annotations: { destructiveHint: true, idempotentHint: false },
+    },
+    guarded((args) => decide(args.approval_id, 'approve_with_edits', args.reason, args.edits)),
+  );
+
+  server.registerTool(
     'reject_recommendation',
     {
       title: 'Reject',
       description: 'Reject a pending approval (reason required): nothing is written to Zoho.',
-      inputSchema: { approval_id: z.string().min(1).max(64), reason: z.string().trim().min(1).max(2000) },
+      inputSchema: { approval_id: approvalId, reason: rejectionReason.describe('Why (kept in the audit trail)') },
       outputSchema: Decided,
       annotations: { destructiveHint: false, idempotentHint: false },
     },
     guarded((args) => decide(args.approval_id, 'reject', args.reason)),
+  );
+
+  server.registerTool(
+    'defer_approval',
+    {
+      title: 'Defer',
+      description: `Defer a pending approval by ${DEFER_RANGE}: it stays pending and its expiry moves that many days later.`,
+      inputSchema: {
+        approval_id: approvalId,
+        days: deferDays.describe(`Snooze the decision this many days (${DEFER_DAYS.min}–${DEFER_DAYS.max})`),
+        reason: z.string().trim().max(2000).optional().describe('Why (kept in the audit trail)'),
+      },
+      outputSchema: Deferred,
+      annotations: { destructiveHint: false, idempotentHint: false },
+    },
+    guarded(async (args) => {
+      const result = await deferApprovalAs(deps, {
+        approvalId: args.approval_id,
+        days: args.days,
+        channel: 'mcp',
+        ...(args.reason ? { reason: args.reason } : {}),
+        principal,
+        scope: await context.scope(),
+      });
+      return text(
+        `deferred approval ${result.approvalId} (recommendation ${result.recommendationId}) until ${result.deferredUntil.slice(0, 10)}; it now expires ${result.expiresAt}.`,
+        { ...result },
+      );
+    }),
   );
 
   return server;

@@ -37,6 +37,13 @@ export interface ClaimDecision {
   edited?: { payload: CrmWritePayload; payloadHash: string };
 }
 
+/** What waits on people: the operational view behind the approval backlog alarm. */
+export interface ApprovalBacklog {
+  waiting: number;
+  /** Null when nothing waits. */
+  oldestWaitingSince: Date | null;
+}
+
 export interface ApprovalRepository {
   create(approval: {
     id: string;
@@ -54,7 +61,13 @@ export interface ApprovalRepository {
    * ApprovalAlreadyDecidedError (or ApprovalExpiredError past its expiry). Returns the task token.
    */
   claim(id: string, decision: ClaimDecision, now: Date): Promise<{ approval: Approval; taskToken: string }>;
-  listPending(): Promise<Approval[]>;
+  /** Pending approvals, oldest first; of one run when `runId` is given. */
+  listPending(filter?: { runId?: string }): Promise<Approval[]>;
+  /**
+   * The pending approvals waiting on a person at `now` (a deferred one only once its deferral has
+   * ended): how many, and since when the longest has waited (its request, or the end of its deferral).
+   */
+  backlog(now: Date): Promise<ApprovalBacklog>;
   /**
    * Defer a pending approval: it stays pending, its expiry moves `days` later and it is marked deferred
    * until `now + days`. Fails like `claim` (409 decided, 410 expired, 404 unknown).
@@ -63,13 +76,17 @@ export interface ApprovalRepository {
   /**
    * The first wait timed out: the pending approval takes the Escalate state's task token, and is
    * recorded as escalated (once: a retried escalation keeps the first time and recipient) with its
-   * expiry moved to at least `expiresAt`. Returns the approval as it now is, pending or already decided
-   * (its token untouched then), and whether this call escalated it.
+   * expiry moved to at least `expiresAt`. While a person's deferral runs (`deferredUntil` after `at`) it
+   * only takes the token. Returns the approval as it now is, pending or already decided (its token
+   * untouched then), and whether this call escalated it.
    */
   escalate(
     recommendationId: string,
     escalation: { taskToken: string; escalatedTo: string | null; at: Date; expiresAt: Date },
   ): Promise<{ approval: Approval; escalated: boolean } | null>;
-  /** Nobody decided in time: a pending approval becomes expired (deny). Null when it was not pending. */
+  /**
+   * Nobody decided in time: a pending approval becomes expired (deny). Null when it was not pending or
+   * is held by a deferral (see `isHeldByDeferral`).
+   */
   expire(recommendationId: string, at: Date): Promise<Approval | null>;
 }

@@ -71,7 +71,10 @@ export interface DueReminder {
  * succeeds once, before sending; a send that fails on every channel releases it for the next run.
  */
 export interface NotificationLedger {
-  /** Pending, unexpired approvals requested at or before `requestedBefore` that have had no reminder. */
+  /**
+   * Pending, unexpired approvals requested at or before `requestedBefore` that have had no reminder, were
+   * not escalated, and are not deferred past `now` (a deferred one is reminded once its deferral ends).
+   */
   dueReminders(requestedBefore: Date, now: Date): Promise<DueReminder[]>;
   claimReminder(approvalId: string, at: Date): Promise<boolean>;
   releaseReminder(approvalId: string): Promise<void>;

@@ -1,3 +1,4 @@
+import { isHeldByDeferral } from '../domain/approval-policy.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Approval, ApprovalRepository } from '../ports/approvals.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
@@ -27,7 +28,8 @@ export interface ApprovalTimeoutDeps {
 
 /** What the ApprovalDecision choice reads: the same shape a person's decision resumes the wait with. */
 export interface ApprovalOutcome {
-  decision: 'approve' | 'reject' | 'expired';
+  /** `deferred`: a person deferred it and its time is not up; the state machine waits another day. */
+  decision: 'approve' | 'reject' | 'expired' | 'deferred';
   approvalId: string;
   payloadHash: string;
   decidedBy: string | null;
@@ -55,6 +57,9 @@ const DEFAULT_LINKS: LinkConfig = { publicUrl: null, port: 4280 };
  *    sent the link (when there is a manager and a notifier; a message no channel took is audited)
  * 3. if the approval was decided just as the first wait timed out, that decision resumes this wait at
  *    once, so it is neither lost nor escalated
+ * 4. while a person's deferral runs the approval only takes the token (a decision still resumes the
+ *    run at once): nobody is escalated or told; the AwaitingDeferredDecision state calls this again
+ *    each day, and escalates once the deferral is over
  */
 export async function escalateApproval(
   deps: ApprovalTimeoutDeps,
@@ -78,6 +83,14 @@ export async function escalateApproval(
   if (approval.status !== 'pending') {
     await deps.workflow.sendTaskSuccess(input.taskToken, { ...outcomeOf(approval) });
     return { approvalId: approval.id, escalated: false, status: approval.status };
+  }
+  if (isHeldByDeferral(approval, now).deferring) {
+    return {
+      approvalId: approval.id,
+      escalated: false,
+      status: approval.status,
+      deferredUntil: approval.deferredUntil,
+    };
   }
   if (escalated) {
     await deps.audit.record({
@@ -119,17 +132,21 @@ export async function escalateApproval(
  * 1. the pending approval becomes expired (deny) and its recommendation with it; nothing is written
  * 2. the expiry is audited and the owner told (when there is a notifier)
  * 3. an approval decided at the last moment keeps its decision, which the state machine then follows
+ * 4. an approval a person deferred stays pending while the deferral and its moved expiry run: the
+ *    outcome is `deferred` and the state machine waits another day (`round` counts these checks)
  */
 export async function expireApproval(
   deps: ApprovalTimeoutDeps,
-  input: { runId: string; recommendationId: string },
-): Promise<ApprovalOutcome> {
+  input: { runId: string; recommendationId: string; round?: number },
+): Promise<ApprovalOutcome & { round: number }> {
   const now = deps.clock.now();
+  const round = (input.round ?? 0) + 1;
   const expired = await deps.approvals.expire(input.recommendationId, now);
   if (!expired) {
     const approval = await deps.approvals.getByRecommendation(input.recommendationId);
     if (!approval) throw new NotFoundError('Approval of recommendation', input.recommendationId);
-    return outcomeOf(approval);
+    if (approval.status === 'pending') return { ...outcomeOf(approval), decision: 'deferred', round };
+    return { ...outcomeOf(approval), round };
   }
   await deps.recommendations.setStatus(input.recommendationId, 'expired');
   await deps.audit.record({
@@ -162,5 +179,5 @@ export async function expireApproval(
       await sendAudited({ notifier: deps.notifier, audit: deps.audit }, message);
     }
   }
-  return outcomeOf(expired);
+  return { ...outcomeOf(expired), round };
 }

@@ -33,6 +33,7 @@ export class PayloadMismatchError extends AppError {
  * 2. the write is logged by its idempotency key before it is made; a retry that finds the key
  *    done returns the record already made, and one that finds it begun looks for it in the CRM first
  * 3. the CRM id is recorded, and the audit links recommendation → approval → execution
+ * 4. while other approvals of the run still wait on people, the run shows AWAITING_APPROVAL again
  */
 export async function executeRecommendation(
   deps: ExecuteRecommendationDeps,
@@ -93,5 +94,8 @@ export async function executeRecommendation(
       },
     });
   }
+  // Others of the run may still wait on people (Step Functions runs each approval's branch on its own).
+  if ((await deps.approvals.listPending({ runId: input.runId })).length > 0)
+    await deps.runs.setStatus(input.runId, 'AWAITING_APPROVAL');
   return { crmModule: approval.payload.module, crmId, alreadyWritten: alreadyDone };
 }

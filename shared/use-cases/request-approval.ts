@@ -44,8 +44,17 @@ export function approvalExpiry(recommendationExpiresAt: Date, analysisAsOf: Date
   return new Date(requestedAt.getTime() + Math.max(0, recommendationExpiresAt.getTime() - analysisAsOf.getTime()));
 }
 
-/** 128 random bits, URL-safe: the only thing an approval link carries. */
-export const newApprovalId = () => randomBytes(16).toString('base64url');
+/**
+ * At least 128 random bits, URL-safe: the only thing an approval link carries. 136 bits are drawn so that
+ * redrawing the one in 32 ids that starts with `-` or `_` still leaves more than 128: an id starting with
+ * `-` reads as an option on a command line (`sergas approvals approve -Xk3…`).
+ */
+export function newApprovalId(): string {
+  for (;;) {
+    const id = randomBytes(17).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
+}
 
 /**
  * AwaitingApproval: a recommendation that passed compliance waits for a person, unless the tenant's

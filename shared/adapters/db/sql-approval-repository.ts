@@ -1,6 +1,8 @@
+import { EXPIRY_GRACE_MS } from '../../domain/approval-policy.ts';
 import { ApprovalAlreadyDecidedError, ApprovalExpiredError, NotFoundError } from '../../errors.ts';
 import type {
   Approval,
+  ApprovalBacklog,
   ApprovalChannel,
   ApprovalRepository,
   ApprovalStatus,
@@ -135,11 +137,14 @@ export class SqlApprovalRepository implements ApprovalRepository {
   ): Promise<{ approval: Approval; escalated: boolean } | null> {
     // Postgres evaluates every SET expression against the row as it was, so the first escalation wins.
     const rows = await this.#db.query<ApprovalRow & { escalated_now: boolean }>(
-      `UPDATE approvals SET task_token = $2, escalated_at = COALESCE(escalated_at, $4),
-         escalated_to = CASE WHEN escalated_at IS NULL THEN $3 ELSE escalated_to END,
-         expires_at = GREATEST(expires_at, $5)
+      // While a person's deferral runs the approval only takes the token: no escalation, same expiry.
+      `UPDATE approvals SET task_token = $2,
+         escalated_at = CASE WHEN deferred_until > $4 THEN escalated_at ELSE COALESCE(escalated_at, $4) END,
+         escalated_to = CASE WHEN escalated_at IS NULL AND NOT COALESCE(deferred_until > $4, false) THEN $3
+           ELSE escalated_to END,
+         expires_at = CASE WHEN deferred_until > $4 THEN expires_at ELSE GREATEST(expires_at, $5) END
        WHERE recommendation_id = $1 AND status = 'pending'
-       RETURNING *, escalated_at = $4 AS escalated_now`,
+       RETURNING *, COALESCE(escalated_at = $4, false) AS escalated_now`,
       [recommendationId, escalation.taskToken, escalation.escalatedTo, escalation.at, escalation.expiresAt],
     );
     const row = rows[0];
@@ -150,17 +155,34 @@ export class SqlApprovalRepository implements ApprovalRepository {
 
   async expire(recommendationId: string, at: Date): Promise<Approval | null> {
     const rows = await this.#db.query<ApprovalRow>(
+      // The same rule as isHeldByDeferral, in the update itself so a deferral made meanwhile wins.
       `UPDATE approvals SET status = 'expired', decided_at = $2, reason = 'no decision in time'
-       WHERE recommendation_id = $1 AND status = 'pending' RETURNING *`,
-      [recommendationId, at],
+       WHERE recommendation_id = $1 AND status = 'pending'
+         AND NOT (deferred_until IS NOT NULL
+           AND (deferred_until > $2 OR expires_at > $2::timestamptz + make_interval(secs => $3)))
+       RETURNING *`,
+      [recommendationId, at, EXPIRY_GRACE_MS / 1000],
     );
     return rows[0] ? toApproval(rows[0]) : null;
   }
 
-  async listPending(): Promise<Approval[]> {
+  async listPending(filter: { runId?: string } = {}): Promise<Approval[]> {
     const rows = await this.#db.query<ApprovalRow>(
-      `SELECT * FROM approvals WHERE status = 'pending' ORDER BY created_at, id`,
+      `SELECT * FROM approvals WHERE status = 'pending' AND ($1::uuid IS NULL OR run_id = $1::uuid)
+       ORDER BY created_at, id`,
+      [filter.runId ?? null],
     );
     return rows.map(toApproval);
+  }
+
+  async backlog(now: Date): Promise<ApprovalBacklog> {
+    // GREATEST skips NULLs: an approval never deferred has waited since it was created.
+    const [row] = await this.#db.query<{ waiting: number; oldest: Date | null }>(
+      `SELECT COUNT(*)::int AS waiting, MIN(GREATEST(created_at, deferred_until)) AS oldest
+       FROM approvals
+       WHERE status = 'pending' AND (deferred_until IS NULL OR deferred_until <= $1::timestamptz)`,
+      [now],
+    );
+    return { waiting: Number(row?.waiting ?? 0), oldestWaitingSince: row?.oldest ? new Date(row.oldest) : null };
   }
 }

@@ -19,6 +19,7 @@ export class SqlNotificationLedger implements NotificationLedger {
     }>(
       `SELECT id, recommendation_id, run_id, created_at, expires_at FROM approvals
        WHERE status = 'pending' AND reminded_at IS NULL AND escalated_at IS NULL AND created_at <= $1 AND expires_at > $2
+         AND (deferred_until IS NULL OR deferred_until <= $2)
        ORDER BY created_at, id`,
       [requestedBefore, now],
     );

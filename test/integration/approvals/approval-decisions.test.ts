@@ -5,7 +5,14 @@ import type { Approval } from '../../../shared/ports/approvals.ts';
 import type { StoredRecommendation } from '../../../shared/ports/recommendations.ts';
 import type { WorkflowEngine } from '../../../shared/ports/workflow-engine.ts';
 import { requestApproval } from '../../../shared/use-cases/request-approval.ts';
-import { type ApiHarness, type Json, PEOPLE, startApiHarness } from '../api/api-harness.ts';
+import {
+  CARD_NUMBER,
+  CARD_NUMBER_RULE,
+  OWNER_SUBJECT,
+  TEXT_WITH_CARD_NUMBER,
+} from '../../fixtures/approvals/draft-edits.ts';
+import { type StackDatabase, stackDatabases } from '../../support/databases.ts';
+import { ACCOUNTS, type ApiHarness, type Json, startApiHarness } from '../api/api-harness.ts';
 
 interface Pending {
   approval: Approval;
@@ -33,34 +40,71 @@ class RecordingWorkflow {
   }
 }
 
-describe('approval decisions: edits, compliance, defer, batch, policy', () => {
-  let h: ApiHarness;
-  let pending: Pending[];
+/**
+ * The local stack on the small org with the given accounts analysed, so each has pending approvals, and a way
+ * to hand every test approvals nobody else uses.
+ */
+function approvalsHarness(makeDatabase: () => Promise<StackDatabase>, analyze?: readonly string[]) {
+  const state = { h: undefined as unknown as ApiHarness, pending: [] as Pending[] };
   const used = new Set<string>();
+  let database: StackDatabase | undefined;
 
   beforeAll(async () => {
-    h = await startApiHarness();
-    pending = [];
-    for (const approval of await h.deps.approvals.listPending()) {
-      const recommendation = (await h.deps.recommendations.get(approval.recommendationId))!;
-      const ownerId = (await h.deps.listings.ownerOfAccount(recommendation.accountId))!;
-      pending.push({ approval, recommendation, ownerId });
+    database = await makeDatabase();
+    state.h = await startApiHarness({ env: database.env, ...(analyze ? { analyze } : {}) });
+    for (const approval of await state.h.deps.approvals.listPending()) {
+      const recommendation = (await state.h.deps.recommendations.get(approval.recommendationId))!;
+      const ownerId = (await state.h.deps.listings.ownerOfAccount(recommendation.accountId))!;
+      state.pending.push({ approval, recommendation, ownerId });
     }
   });
-  afterAll(async () => h?.close());
+  afterAll(async () => {
+    await state.h?.close();
+    await database?.drop();
+  });
 
-  function take(predicate: (p: Pending) => boolean = () => true): Pending {
-    const found = pending.find((p) => !used.has(p.approval.id) && predicate(p));
-    if (!found) throw new Error('no pending approval left for this test');
-    used.add(found.approval.id);
-    return found;
-  }
-  const writesTask = (p: Pending) =>
-    p.approval.payload.module === 'Tasks' &&
-    (p.recommendation.draft?.kind === 'email' || p.recommendation.draft?.kind === 'task');
-  const ownerToken = (p: Pending) => h.token('rep', p.ownerId);
+  return {
+    get h() {
+      return state.h;
+    },
+    get pending() {
+      return state.pending;
+    },
+    used,
+    /** A pending approval no other test has taken. */
+    take(predicate: (p: Pending) => boolean = () => true): Pending {
+      const found = state.pending.find((p) => !used.has(p.approval.id) && predicate(p));
+      if (!found) throw new Error('no pending approval left for this test');
+      used.add(found.approval.id);
+      return found;
+    },
+    ownerToken: (p: Pending) => state.h.token('rep', p.ownerId),
+  };
+}
+
+const writesTask = (p: Pending) =>
+  p.approval.payload.module === 'Tasks' &&
+  (p.recommendation.draft?.kind === 'email' || p.recommendation.draft?.kind === 'task');
+
+describe.each(stackDatabases())('approval decisions on %s', (_name, makeDatabase) => {
+  const harness = approvalsHarness(makeDatabase);
+  const { take, ownerToken, used } = harness;
+  /** Set aside before the other tests take theirs: three of one owner's approvals and one of someone else's. */
+  let forBatch: { mine: Pending; decided: Pending; expired: Pending; foreign: Pending };
+
+  beforeAll(() => {
+    const byOwner = Map.groupBy(harness.pending, (p) => p.ownerId);
+    const [[, mostPending], [, nextMost]] = [...byOwner].sort(([, a], [, b]) => b.length - a.length) as [
+      [string, Pending[]],
+      [string, Pending[]],
+    ];
+    const [mine, decided, expired] = mostPending as [Pending, Pending, Pending];
+    forBatch = { mine, decided, expired, foreign: nextMost[0]! };
+    for (const p of Object.values(forBatch)) used.add(p.approval.id);
+  });
 
   async function tasksWithKey(recommendationId: string): Promise<Json[]> {
+    const { h } = harness;
     const grant = new URLSearchParams({
       grant_type: 'refresh_token',
       client_id: DEFAULT_SANDBOX_CREDENTIALS.clientId,
@@ -78,9 +122,78 @@ describe('approval decisions: edits, compliance, defer, batch, policy', () => {
     return ((await search.json()) as { data: Json[] }).data;
   }
 
-  it('approves with edits: the approval stores the edited payload and its hash, and Zoho gets exactly that, once', async () => {
+  it('approves as drafted: Zoho gets exactly the approved payload, once, and the decision names who and how', async () => {
+    const { h } = harness;
     const p = take(writesTask);
-    const edits = { subject: 'Edited by the owner: check in on the renewal' };
+    const response = await h.call(
+      `/api/v1/recommendations/${p.recommendation.id}/approve`,
+      await ownerToken(p),
+      jsonPost({}),
+    );
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      status: 'approved',
+      approvalId: p.approval.id,
+      runId: p.approval.runId,
+      payloadHash: p.approval.payloadHash,
+    });
+    const approval = (await h.deps.approvals.get(p.approval.id))!;
+    expect(approval).toMatchObject({ status: 'approved', channel: 'api', payloadHash: p.approval.payloadHash });
+    expect(approval.decidedBy).toMatch(/^rep\d+@example\.com$/);
+    await h.deps.engine!.idle();
+    const tasks = await tasksWithKey(p.recommendation.id);
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]?.Subject).toBe(p.approval.payload.record.Subject);
+    expect((await h.deps.recommendations.get(p.recommendation.id))?.status).toBe('executed');
+  });
+
+  it('answers 409 to a second decision, whichever way it comes, and changes nothing', async () => {
+    const { h } = harness;
+    const p = take();
+    const token = await ownerToken(p);
+    expect((await h.call(`/approvals/${p.approval.id}`, token, form({ decision: 'approve' }))).status).toBe(200);
+    const decided = (await h.deps.approvals.get(p.approval.id))!;
+    const again = await h.call(`/api/v1/recommendations/${p.recommendation.id}/approve`, token, jsonPost({}));
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as Json).error).toMatchObject({
+      code: 'APPROVAL_ALREADY_DECIDED',
+      message: expect.stringMatching(/already decided \(approved\)/),
+    });
+    const attempts = [
+      h.call(`/approvals/${p.approval.id}`, token, form({ decision: 'reject', reason: 'changed my mind' })),
+      h.call(`/approvals/${p.approval.id}`, token, form({ decision: 'approve_with_edits', subject: OWNER_SUBJECT })),
+      h.call(`/api/v1/approvals/${p.approval.id}/defer`, token, jsonPost({ days: 2 })),
+    ];
+    for (const attempt of attempts) expect((await attempt).status).toBe(409);
+    expect(await h.deps.approvals.get(p.approval.id)).toEqual(decided);
+    await h.deps.engine!.idle();
+    expect(await tasksWithKey(p.recommendation.id)).toHaveLength(1);
+  });
+
+  it('answers 410 for an approval past its expiry, to approve, reject and defer alike, and decides nothing', async () => {
+    const { h } = harness;
+    const p = take();
+    const token = await ownerToken(p);
+    await h.deps.db.query(`UPDATE approvals SET expires_at = now() - interval '1 minute' WHERE id = $1`, [
+      p.approval.id,
+    ]);
+    const approve = await h.call(`/api/v1/recommendations/${p.recommendation.id}/approve`, token, jsonPost({}));
+    expect(approve.status).toBe(410);
+    expect(((await approve.json()) as Json).error.code).toBe('APPROVAL_EXPIRED');
+    const attempts = [
+      h.call(`/approvals/${p.approval.id}`, token, form({ decision: 'reject', reason: 'too late anyway' })),
+      h.call(`/approvals/${p.approval.id}`, token, form({ decision: 'approve_with_edits', subject: OWNER_SUBJECT })),
+      h.call(`/api/v1/approvals/${p.approval.id}/defer`, token, jsonPost({ days: 2 })),
+    ];
+    for (const attempt of attempts) expect((await attempt).status).toBe(410);
+    expect(await h.deps.approvals.get(p.approval.id)).toMatchObject({ status: 'pending', decidedBy: null });
+    expect((await h.deps.recommendations.get(p.recommendation.id))?.status).toBe(p.recommendation.status);
+  });
+
+  it('approves with edits: the approval stores the edited payload and its hash, and Zoho gets exactly that, once', async () => {
+    const { h } = harness;
+    const p = take(writesTask);
+    const edits = { subject: OWNER_SUBJECT };
     const response = await h.call(
       `/api/v1/recommendations/${p.recommendation.id}/approve`,
       await ownerToken(p),
@@ -106,9 +219,10 @@ describe('approval decisions: edits, compliance, defer, batch, policy', () => {
   });
 
   it('refuses an edit carrying a card number with 422 naming the violation, and decides nothing', async () => {
+    const { h } = harness;
     const p = take(writesTask);
     const field = p.recommendation.draft?.kind === 'email' ? 'body' : 'description';
-    const edits = { [field]: 'Please charge card 4111 1111 1111 1111 for the renewal.' };
+    const edits = { [field]: TEXT_WITH_CARD_NUMBER };
     const response = await h.call(
       `/api/v1/recommendations/${p.recommendation.id}/approve`,
       await ownerToken(p),
@@ -116,8 +230,9 @@ describe('approval decisions: edits, compliance, defer, batch, policy', () => {
     );
     expect(response.status).toBe(422);
     const body = (await response.json()) as Json;
-    expect(JSON.stringify(body)).toMatch(/no_sensitive_data/);
-    expect(JSON.stringify(body)).not.toContain('4111 1111 1111 1111');
+    expect(body.error.code).toBe('COMPLIANCE_VIOLATION');
+    expect(JSON.stringify(body)).toMatch(CARD_NUMBER_RULE);
+    expect(JSON.stringify(body)).not.toContain(CARD_NUMBER);
     const approval = (await h.deps.approvals.get(p.approval.id))!;
     expect(approval.status).toBe('pending');
     expect(approval.payloadHash).toBe(p.approval.payloadHash);
@@ -132,17 +247,30 @@ describe('approval decisions: edits, compliance, defer, batch, policy', () => {
     expect((await h.deps.approvals.get(p.approval.id))?.status).toBe('pending');
   });
 
-  it('needs a reason to reject (400) and takes one through the form', async () => {
+  it('needs a reason to reject (400) and takes one through the form, keeping it with the channel', async () => {
+    const { h } = harness;
     const p = take();
     const token = await ownerToken(p);
-    expect((await h.call(`/approvals/${p.approval.id}`, token, form({ decision: 'reject' }))).status).toBe(400);
+    for (const reason of [undefined, '   ']) {
+      const fields: Record<string, string> =
+        reason === undefined ? { decision: 'reject' } : { decision: 'reject', reason };
+      expect((await h.call(`/approvals/${p.approval.id}`, token, form(fields))).status).toBe(400);
+    }
     expect((await h.deps.approvals.get(p.approval.id))?.status).toBe('pending');
     const ok = await h.call(`/approvals/${p.approval.id}`, token, form({ decision: 'reject', reason: 'not now' }));
     expect(ok.status).toBe(200);
-    expect((await h.deps.approvals.get(p.approval.id))?.status).toBe('rejected');
+    expect(await h.deps.approvals.get(p.approval.id)).toMatchObject({
+      status: 'rejected',
+      channel: 'web',
+      reason: 'not now',
+    });
+    expect((await h.deps.recommendations.get(p.recommendation.id))?.status).toBe('rejected');
+    await h.deps.engine!.idle();
+    expect(await tasksWithKey(p.recommendation.id)).toEqual([]);
   });
 
   it('defers N days: still pending, expiry N days later, recommendation deferred, audited; bad days → 400', async () => {
+    const { h } = harness;
     const p = take();
     const token = await ownerToken(p);
     for (const days of [0, 31, 2.5]) {
@@ -162,7 +290,7 @@ describe('approval decisions: edits, compliance, defer, batch, policy', () => {
     );
     expect(audit).toHaveLength(1);
     // The form's defer works too, and a foreign rep may not defer.
-    const foreign = await h.token('rep', [PEOPLE.tom, PEOPLE.nina, PEOPLE.oscar].find((id) => id !== p.ownerId)!);
+    const foreign = await h.token('rep', harness.pending.find((other) => other.ownerId !== p.ownerId)!.ownerId);
     expect((await h.call(`/api/v1/approvals/${p.approval.id}/defer`, foreign, jsonPost({ days: 1 }))).status).toBe(403);
     const viaForm = await h.call(`/approvals/${p.approval.id}`, token, form({ decision: 'defer', days: '2' }));
     expect(viaForm.status).toBe(200);
@@ -172,43 +300,42 @@ describe('approval decisions: edits, compliance, defer, batch, policy', () => {
   });
 
   it('batch approves: each id on its own, answering ok / 409 / 403 / 410 / 404 per id', async () => {
-    const mine = take();
-    const decided = pending.find((p) => !used.has(p.approval.id) && p.ownerId === mine.ownerId);
-    const foreign = pending.find((p) => !used.has(p.approval.id) && p.ownerId !== mine.ownerId);
-    const expired = pending.find((p) => !used.has(p.approval.id) && p.ownerId === mine.ownerId && p !== decided);
-    expect(decided && foreign && expired).toBeTruthy();
-    for (const p of [decided!, foreign!, expired!]) used.add(p.approval.id);
+    const { h } = harness;
+    const { mine, decided, expired, foreign } = forBatch;
     const token = await ownerToken(mine);
-    await h.call(`/approvals/${decided!.approval.id}`, token, form({ decision: 'reject', reason: 'no' }));
+    await h.call(`/approvals/${decided.approval.id}`, token, form({ decision: 'reject', reason: 'no' }));
     await h.deps.db.query(`UPDATE approvals SET expires_at = now() - interval '1 minute' WHERE id = $1`, [
-      expired!.approval.id,
+      expired.approval.id,
     ]);
-    const ids = [
-      mine.approval.id,
-      decided!.approval.id,
-      foreign!.approval.id,
-      expired!.approval.id,
-      'no-such-approval',
-    ];
+    const ids = [mine.approval.id, decided.approval.id, foreign.approval.id, expired.approval.id, 'no-such-approval'];
     const response = await h.call('/api/v1/approvals/batch-approve', token, jsonPost({ approvalIds: ids }));
     expect(response.status).toBe(200);
     const body = (await response.json()) as Json;
     expect(body.results.map((r: Json) => [r.approvalId, r.status, r.ok])).toEqual([
       [mine.approval.id, 200, true],
-      [decided!.approval.id, 409, false],
-      [foreign!.approval.id, 403, false],
-      [expired!.approval.id, 410, false],
+      [decided.approval.id, 409, false],
+      [foreign.approval.id, 403, false],
+      [expired.approval.id, 410, false],
       ['no-such-approval', 404, false],
     ]);
     expect(body).toMatchObject({ approved: 1, failed: 4 });
-    expect((await h.deps.approvals.get(mine.approval.id))?.status).toBe('approved');
-    expect((await h.deps.approvals.get(foreign!.approval.id))?.status).toBe('pending');
+    expect(await h.deps.approvals.get(mine.approval.id)).toMatchObject({ status: 'approved', channel: 'api' });
+    expect((await h.deps.approvals.get(foreign.approval.id))?.status).toBe('pending');
+    expect((await h.deps.approvals.get(expired.approval.id))?.status).toBe('pending');
     expect((await h.call('/api/v1/approvals/batch-approve', token, jsonPost({ approvalIds: [] }))).status).toBe(400);
     await h.deps.engine!.idle();
   });
+});
+
+/** The policies decide without a person, so they need no second database: Tom's accounts on the embedded one. */
+describe('approval policies per type: forbid and auto', () => {
+  const embedded = stackDatabases().find(([name]) => name === 'pglite')![1];
+  const harness = approvalsHarness(embedded, ACCOUNTS.tom);
+  const { take } = harness;
 
   it('policy forbid: the recommendation is skipped and audited, nobody is asked', async () => {
-    const p = take();
+    const { h } = harness;
+    const p = take((candidate) => candidate.recommendation.type !== 'create_task');
     const workflow = new RecordingWorkflow();
     const rules = domainRulesOf({ approval: { policy: { [p.recommendation.type]: 'forbid' } } });
     const result = await requestApproval(
@@ -230,6 +357,7 @@ describe('approval decisions: edits, compliance, defer, batch, policy', () => {
   it('policy auto: only a create_task for the account owner is approved by policy:auto; anything else waits for a person', async () => {
     expect(() => domainRulesOf({ approval: { policy: { follow_up_email: 'auto' } } })).toThrow(/create_task/);
     const rules = domainRulesOf({ approval: { policy: { create_task: 'auto' } } });
+    const { h, pending, used } = harness;
     const other = take((p) => p.recommendation.type !== 'create_task');
     const workflow = new RecordingWorkflow();
     const deps = { ...h.deps, rules, workflow: workflow as unknown as WorkflowEngine, notifier: undefined };

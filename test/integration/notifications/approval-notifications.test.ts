@@ -226,6 +226,16 @@ describe.each(databases())('approval messages on %s', (_name, makeDb) => {
     expect(await sendApprovalReminders(w.deps, at25)).toMatchObject({ due: 0, sent: 0 });
   });
 
+  it('reminds the owner of a deferred approval only once the deferral is over', async () => {
+    database = await makeDb();
+    const now = new Date();
+    const w = await world(database.db, { now });
+    const { approvalId } = await w.awaitingApproval(ACME, 'Call the buyer');
+    await w.deps.approvals.defer(approvalId, 2, new Date(now.getTime() + HOUR));
+    expect(await sendApprovalReminders(w.deps, new Date(now.getTime() + 25 * HOUR))).toMatchObject({ due: 0 });
+    expect(await sendApprovalReminders(w.deps, new Date(now.getTime() + 50 * HOUR))).toMatchObject({ sent: 1 });
+  });
+
   it('tries a reminder again on the next run when no channel took it', async () => {
     database = await makeDb();
     const now = new Date();

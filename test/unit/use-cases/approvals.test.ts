@@ -31,17 +31,18 @@ const payload: CrmWritePayload = {
 
 function world() {
   const approvals = new FakeApprovals();
+  const runs = new FakeRuns();
   const deps = {
     approvals,
     audit: new FakeAudit(),
     workflow: new FakeWorkflow(),
     recommendations: new FakeRecommendations() as unknown as RecommendationRepository & FakeRecommendations,
-    runs: new FakeRuns() as unknown as RunRepository,
+    runs: runs as unknown as RunRepository,
     crm: new FakeCrm() as unknown as CrmClient & FakeCrm,
     writes: new FakeWriteLog(),
     clock: { now: () => NOW },
   };
-  return { deps, approvals };
+  return { deps, approvals, runs };
 }
 
 describe('deciding an approval', () => {
@@ -162,6 +163,22 @@ describe('executing an approved recommendation', () => {
   it('writes exactly the approved payload to the CRM', async () => {
     const result = await executeRecommendation(w.deps, input);
     expect(w.deps.crm.records).toEqual([{ ...payload.record, id: result.crmId }]);
+  });
+
+  it('shows the run as executing, and as awaiting approval again while another of its approvals waits', async () => {
+    await executeRecommendation(w.deps, input);
+    expect(w.runs.statuses).toEqual(['EXECUTING']);
+    await w.approvals.create({
+      id: 'appr-2',
+      recommendationId: '0b7d1c2e-3f4a-4b5c-8d6e-7f8091a2b3c4',
+      runId: 'run-1',
+      taskToken: 'token-2',
+      payload,
+      payloadHash: payloadHashOf(payload),
+      expiresAt: new Date('2026-11-25T09:00:00Z'),
+    });
+    await executeRecommendation(w.deps, input);
+    expect(w.runs.statuses).toEqual(['EXECUTING', 'EXECUTING', 'AWAITING_APPROVAL']);
   });
 
   it('writes nothing the second time it runs', async () => {
