@@ -1,4 +1,7 @@
+import { signInPath, sitePath } from './base-path.ts';
+import { AUTH_CLIENT } from './client-helpers.ts';
 import { escapeHtml, htmlDocument, humanize, percent, siteHeader, timeHtml } from './html.ts';
+import { LOCAL_PAGE_AUTH, type PageAuth } from './page-auth.ts';
 
 type EvidenceValue = string | number | boolean | null;
 
@@ -109,12 +112,12 @@ fieldset.choice legend { font-weight: 600; padding: 0 0.3rem; }
  * prefetch URLs, so merely opening this page must never approve or reject anything — the
  * decision is the POST of the form below, which the server validates.
  */
-export function approvalPage(model: ApprovalPageModel): string {
+export function approvalPage(model: ApprovalPageModel, auth: PageAuth = LOCAL_PAGE_AUTH, basePath = ''): string {
   const { approval, recommendation, account } = model;
   const status = STATUS_BADGE[approval.status];
-  const body = `${siteHeader()}
+  const body = `${siteHeader(basePath)}
 <main id="main" class="page approval">
-<a class="back" href="/">← Back to the dashboard</a>
+<a class="back" href="${escapeHtml(sitePath(basePath, '/'))}">← Back to the dashboard</a>
 <p class="eyebrow">Recommendation for review</p>
 <div class="title-row">
 <h1>${escapeHtml(account.name)}</h1>
@@ -129,7 +132,7 @@ ${draftSection(recommendation.draft)}
 ${complianceSection(recommendation.compliance)}
 ${payloadSection(model)}
 </div>
-${approval.status === 'pending' ? decisionForm(model) : decidedNotice(model)}
+${approval.status === 'pending' ? decisionForm(model, basePath) : decidedNotice(model, basePath)}
 </div>
 </main>`;
   return htmlDocument({
@@ -137,6 +140,8 @@ ${approval.status === 'pending' ? decisionForm(model) : decidedNotice(model)}
     body,
     css: PAGE_CSS,
     script: approval.status === 'pending' ? FORM_SCRIPT : undefined,
+    auth,
+    basePath,
   });
 }
 
@@ -327,17 +332,15 @@ function payloadValue(value: unknown): string {
   return `<span class="prose">${escapeHtml(value)}</span>`;
 }
 
-/** The path of the sign-in page that comes back to `path`. */
-export const signInPath = (path: string) => `/sign-in?next=${encodeURIComponent(path)}`;
-
-function decisionForm(model: ApprovalPageModel): string {
-  const action = `/approvals/${encodeURIComponent(model.approval.id)}`;
+function decisionForm(model: ApprovalPageModel, basePath: string): string {
+  const page = `/approvals/${encodeURIComponent(model.approval.id)}`;
+  const action = sitePath(basePath, page);
   const expiry = `This link expires ${timeHtml(model.approval.expiresAt)}.`;
   if (!model.viewer) {
     return `<section class="card decision" aria-labelledby="decision-heading">
 <h2 id="decision-heading">Your decision</h2>
 <p>Sign in to approve or reject: only the account owner, their manager or an admin may decide. ${expiry}</p>
-<p><a class="button primary" href="${escapeHtml(signInPath(action))}" data-testid="sign-in-to-decide">Sign in to decide</a></p>
+<p><a class="button primary" href="${escapeHtml(signInPath(basePath, page))}" data-testid="sign-in-to-decide" id="sign-in-to-decide">Sign in to decide</a></p>
 </section>`;
   }
   if (!model.viewer.mayDecide) {
@@ -420,7 +423,7 @@ ${fields}
 </fieldset>`;
 }
 
-function decidedNotice(model: ApprovalPageModel): string {
+function decidedNotice(model: ApprovalPageModel, basePath: string): string {
   const { approval } = model;
   const by = approval.decidedBy ? ` by <strong>${escapeHtml(approval.decidedBy)}</strong>` : '';
   const when = approval.decidedAt ? ` on ${timeHtml(approval.decidedAt)}` : '';
@@ -445,7 +448,7 @@ function decidedNotice(model: ApprovalPageModel): string {
 <div class="notice ${tone}" data-testid="decision-notice">
 ${content}
 </div>
-<p class="small"><a href="/">Back to the dashboard</a></p>
+<p class="small"><a href="${escapeHtml(sitePath(basePath, '/'))}">Back to the dashboard</a></p>
 </section>`;
 }
 
@@ -454,38 +457,82 @@ ${content}
  * - Enter in a text field would submit with the first button (approve) as submitter; a decision
  *   that writes to the CRM should take a deliberate click.
  * - A second click while the POST is in flight would only earn a "conflict" page.
+ * With Cognito sign-in (AUTH_CLIENT) the token lives in the tab, not in a cookie, so a plain navigation
+ * reaches the server as nobody: the script fetches this page again with the bearer header when it was
+ * drawn for nobody, and sends the decision with it too, showing the server's answer in place.
  */
 const FORM_SCRIPT = `(function () {
   'use strict';
-  var form = document.getElementById('decision-form');
-  if (!form) return;
-  var reason = document.getElementById('reason');
-  var error = document.getElementById('form-error');
-  var sent = false;
-  form.addEventListener('keydown', function (event) {
-    if (event.key === 'Enter' && event.target && event.target.tagName === 'INPUT') event.preventDefault();
-  });
-  form.addEventListener('submit', function (event) {
-    if (sent) { event.preventDefault(); return; }
-    var submitter = event.submitter;
-    var days = document.getElementById('days');
-    if (submitter && submitter.value === 'defer' && days && !(Number(days.value) >= 1 && Number(days.value) <= 30)) {
-      event.preventDefault();
-      if (error) error.textContent = 'Defer by 1 to 30 days.';
-      days.focus();
-      return;
-    }
-    if (submitter && submitter.value === 'reject' && reason && !reason.value.trim()) {
-      event.preventDefault();
-      if (error) error.textContent = 'Please give a reason to reject.';
-      reason.focus();
-      return;
-    }
-    sent = true;
-    if (error) error.textContent = '';
+${AUTH_CLIENT}
+  var bearer = AUTH.auth === 'cognito';
+
+  // The server's page (escaped by it like any page it serves) in place of this one; its script is ours.
+  function showPage(response) {
+    return response.text().then(function (text) {
+      var page = new DOMParser().parseFromString(text, 'text/html');
+      document.title = page.title;
+      document.body.replaceWith(document.adoptNode(page.body));
+      guard();
+    });
+  }
+
+  function guard() {
+    var form = document.getElementById('decision-form');
+    if (!form) return;
+    var reason = document.getElementById('reason');
+    var error = document.getElementById('form-error');
     var buttons = form.querySelectorAll('button');
-    for (var i = 0; i < buttons.length; i++) buttons[i].setAttribute('aria-disabled', 'true');
-  });
+    var sent = false;
+    function busy(on) {
+      for (var i = 0; i < buttons.length; i++) {
+        if (on) buttons[i].setAttribute('aria-disabled', 'true');
+        else buttons[i].removeAttribute('aria-disabled');
+      }
+    }
+    form.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter' && event.target && event.target.tagName === 'INPUT') event.preventDefault();
+    });
+    form.addEventListener('submit', function (event) {
+      if (sent) { event.preventDefault(); return; }
+      var submitter = event.submitter;
+      var days = document.getElementById('days');
+      if (submitter && submitter.value === 'defer' && days && !(Number(days.value) >= 1 && Number(days.value) <= 30)) {
+        event.preventDefault();
+        if (error) error.textContent = 'Defer by 1 to 30 days.';
+        days.focus();
+        return;
+      }
+      if (submitter && submitter.value === 'reject' && reason && !reason.value.trim()) {
+        event.preventDefault();
+        if (error) error.textContent = 'Please give a reason to reject.';
+        reason.focus();
+        return;
+      }
+      sent = true;
+      if (error) error.textContent = '';
+      busy(true);
+      if (!bearer) return;
+      event.preventDefault();
+      var body = new URLSearchParams(new FormData(form));
+      if (submitter && submitter.name) body.set(submitter.name, submitter.value);
+      apiFetch(form.getAttribute('action'), {
+        method: 'POST',
+        headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+        body: body.toString()
+      }).then(showPage).catch(function () {
+        sent = false;
+        busy(false);
+        if (error) error.textContent = 'Your decision was not sent: the server could not be reached. Try again.';
+      });
+    });
+  }
+
+  guard();
+  if (bearer && document.getElementById('sign-in-to-decide') && loadSession()) {
+    apiFetch(location.pathname, { headers: { accept: 'text/html' } }).then(function (response) {
+      if (response.ok) return showPage(response);
+    }).catch(function () { /* the page as drawn still offers to sign in */ });
+  }
 })();`;
 
 export interface DecisionResult {
@@ -517,28 +564,27 @@ const OUTCOMES: Record<DecisionResult['outcome'], { title: string; tone: string;
   forbidden: { title: 'Not yours to decide', tone: 'tone-danger', alert: true },
 };
 
-/** The page after a POST, and for every error around an approval link. */
-export function decisionResultPage(result: DecisionResult): string {
+/** The page after a POST, and for every error around an approval link; its links lead under `basePath`. */
+export function decisionResultPage(result: DecisionResult, basePath = ''): string {
   const outcome = OUTCOMES[result.outcome];
-  const links = ['<a class="button" href="/">Back to the dashboard</a>'];
+  const link = (path: string) => escapeHtml(sitePath(basePath, path));
+  const links = [`<a class="button" href="${link('/')}">Back to the dashboard</a>`];
   if (result.outcome === 'unauthorized') {
     const back = `/approvals/${encodeURIComponent(result.approvalId)}`;
-    links.unshift(`<a class="button primary" href="${escapeHtml(signInPath(back))}">Sign in</a>`);
+    links.unshift(`<a class="button primary" href="${escapeHtml(signInPath(basePath, back))}">Sign in</a>`);
   }
   if (result.runId) {
-    links.push(
-      `<a class="button" href="/api/v1/runs/${escapeHtml(encodeURIComponent(result.runId))}">View the run</a>`,
-    );
+    links.push(`<a class="button" href="${link(`/runs/${encodeURIComponent(result.runId)}`)}">View the run</a>`);
   }
   if (result.approvalId && result.outcome !== 'not_found') {
     // After an invalid form the reader goes back to fix it; otherwise the page shows who decided.
     const label = result.outcome === 'invalid' ? 'Back to the form' : 'View the approval';
     links.push(
-      `<a class="button" href="/approvals/${escapeHtml(encodeURIComponent(result.approvalId))}">${escapeHtml(label)}</a>`,
+      `<a class="button" href="${link(`/approvals/${encodeURIComponent(result.approvalId)}`)}">${escapeHtml(label)}</a>`,
     );
   }
   const account = result.accountName ? `<p class="muted">Account ${escapeHtml(result.accountName)}</p>` : '';
-  const body = `${siteHeader()}
+  const body = `${siteHeader(basePath)}
 <main id="main" class="page result">
 <div class="card">
 <h1>${escapeHtml(outcome.title)}</h1>
@@ -555,5 +601,6 @@ ${account}
     css: `.page.result { max-width: 42rem; padding-top: 2.5rem; }
 .result .notice { margin: 1rem 0; }
 .links { display: flex; flex-wrap: wrap; gap: 0.5rem; }`,
+    basePath,
   });
 }

@@ -1,4 +1,6 @@
+import { CLIENT_HELPERS } from './client-helpers.ts';
 import { escapeHtml, htmlDocument, siteHeader } from './html.ts';
+import { LOCAL_PAGE_AUTH, type PageAuth } from './page-auth.ts';
 
 const RISK_FILTERS = [
   { level: 'all', label: 'All' },
@@ -121,9 +123,9 @@ kbd { font: 0.75rem ui-monospace, monospace; border: 1px solid var(--border-stro
 /**
  * The dashboard shell. It is the same for everyone and carries no account data (it is served
  * without authentication); the inline script fetches `/api/v1/accounts` (every page) and
- * `/api/v1/approvals` (relative URLs, same origin, with the session cookie /sign-in set) and renders them.
+ * `/api/v1/approvals` (same origin, under `basePath`, as the signed-in person: AUTH_CLIENT) and renders them.
  */
-export function dashboardPage(): string {
+export function dashboardPage(auth: PageAuth = LOCAL_PAGE_AUTH, basePath = ''): string {
   const chips = RISK_FILTERS.map(
     ({ level, label }) =>
       `<button type="button" class="chip" id="risk-filter-${escapeHtml(level)}" data-risk="${escapeHtml(level)}" data-testid="risk-filter-${escapeHtml(level)}" aria-pressed="${level === 'all'}"><span class="dot" aria-hidden="true"></span>${escapeHtml(label)} <span class="count" id="count-${escapeHtml(level)}">–</span><span class="visually-hidden"> accounts</span></button>`,
@@ -136,7 +138,7 @@ ${chips}
 </div>
 <a class="pending-pill" href="#pending-approvals">Pending approvals <span id="count-pending">–</span></a>
 </div>`;
-  const body = `${siteHeader(summary)}
+  const body = `${siteHeader(basePath, summary)}
 <main id="main" class="page">
 <noscript><p class="notice tone-caution">The dashboard needs JavaScript to load accounts. Approval links work without it.</p></noscript>
 <div class="layout">
@@ -168,7 +170,7 @@ ${chips}
 </section>
 </div>
 </main>`;
-  return htmlDocument({ title: 'Accounts · Sergas', body, css: PAGE_CSS, script: DASHBOARD_SCRIPT });
+  return htmlDocument({ title: 'Accounts · Sergas', body, css: PAGE_CSS, script: DASHBOARD_SCRIPT, auth, basePath });
 }
 
 /**
@@ -179,6 +181,7 @@ ${chips}
  */
 export const DASHBOARD_SCRIPT = `(function () {
   'use strict';
+${CLIENT_HELPERS}
   var RISKS = ['critical', 'high', 'medium', 'low', 'none'];
   var RISK_LABEL = { critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low', none: 'None' };
   var TONE = {
@@ -195,45 +198,19 @@ export const DASHBOARD_SCRIPT = `(function () {
   var loaded = false;
   var approvalsLoaded = false;
 
-  function byId(id) { return document.getElementById(id); }
-
-  function h(tag, props) {
-    var el = document.createElement(tag);
-    if (props) {
-      Object.keys(props).forEach(function (key) {
-        var value = props[key];
-        if (value === null || value === undefined || value === false) return;
-        if (key === 'text') el.textContent = String(value);
-        else if (key === 'class') el.className = value;
-        else el.setAttribute(key, value === true ? '' : String(value));
-      });
-    }
-    for (var i = 2; i < arguments.length; i++) appendChild(el, arguments[i]);
-    return el;
-  }
-
-  function appendChild(el, child) {
-    if (child === null || child === undefined || child === false) return;
-    if (Array.isArray(child)) { child.forEach(function (c) { appendChild(el, c); }); return; }
-    el.append(typeof child === 'object' ? child : String(child));
-  }
-
-  function humanize(value) {
-    var words = String(value || '').split('_').join(' ').split('-').join(' ').trim();
-    return words.charAt(0).toUpperCase() + words.slice(1).toLowerCase();
-  }
-
   function badge(label, tone) { return h('span', { class: 'badge ' + (TONE[tone] || 'tone-neutral') }, label); }
 
   function percent(value) {
     return typeof value === 'number' && isFinite(value) ? Math.round(value * 100) + '%' : '—';
   }
 
-  function approvalHref(id) { return '/approvals/' + encodeURIComponent(id); }
+  function approvalHref(id) { return siteUrl('/approvals/' + encodeURIComponent(id)); }
 
-  // Only same-origin paths: a URL from the API must never become a javascript: or off-site link.
+  // Only paths on this site (the API's are, without BASE): a URL from the API must never become a
+  // javascript: or off-site link (browsers read a backslash after the first slash as a second slash).
   function safePath(url, fallbackId) {
-    return typeof url === 'string' && url.charAt(0) === '/' && url.charAt(1) !== '/' ? url : approvalHref(fallbackId);
+    var onSite = typeof url === 'string' && url.charAt(0) === '/' && url.charAt(1) !== '/' && url.charAt(1) !== String.fromCharCode(92);
+    return onSite ? siteUrl(url) : approvalHref(fallbackId);
   }
 
   function relativeTime(iso) {
@@ -247,7 +224,7 @@ export const DASHBOARD_SCRIPT = `(function () {
     return rtf.format(Math.round(seconds / 86400), 'day');
   }
 
-  function timeEl(prefix, iso) {
+  function relativeTimeEl(prefix, iso) {
     var date = new Date(iso);
     if (!iso || isNaN(date.getTime())) return null;
     return h('time', { datetime: date.toISOString(), title: date.toLocaleString() }, prefix + relativeTime(iso));
@@ -352,9 +329,9 @@ export const DASHBOARD_SCRIPT = `(function () {
           : h('p', { class: 'muted', text: 'No recommendations.' })),
       h('p', { class: 'run-line muted small' },
         a.run ? ['Latest analysis run: ' + humanize(a.run.status) + ' · ',
-          h('a', { href: '/runs/' + encodeURIComponent(a.run.id), 'data-testid': 'run-link' }, 'Run timeline',
+          h('a', { href: siteUrl('/runs/' + encodeURIComponent(a.run.id)), 'data-testid': 'run-link' }, 'Run timeline',
             h('span', { class: 'visually-hidden', text: ' of ' + a.name }))] : 'Not analyzed yet',
-        a.owner && a.owner.id ? [' · ', h('a', { href: '/owners/' + encodeURIComponent(a.owner.id) + '/brief' },
+        a.owner && a.owner.id ? [' · ', h('a', { href: siteUrl('/owners/' + encodeURIComponent(a.owner.id) + '/brief') },
           'Daily brief of ' + owner)] : null));
     return h('li', { class: 'account', 'data-testid': 'account-row', 'data-risk': a.risk_level, 'data-account-id': a.id },
       h('details', null, summary, body));
@@ -445,7 +422,7 @@ export const DASHBOARD_SCRIPT = `(function () {
       // No session (or it expired): the API answers 401 until the reader signs in.
       box.replaceChildren(h('div', { class: 'state notice tone-caution', role: 'alert' },
         h('p', { text: describeFailure(what, error) }),
-        h('a', { class: 'button primary', href: '/sign-in?next=%2F', 'data-testid': 'sign-in-link' }, 'Sign in')));
+        h('a', { class: 'button primary', href: siteUrl('/sign-in?next=%2F'), 'data-testid': 'sign-in-link' }, 'Sign in')));
       return;
     }
     var button = h('button', { type: 'button', class: 'button' }, 'Try again');
@@ -454,9 +431,9 @@ export const DASHBOARD_SCRIPT = `(function () {
   }
 
   function getJson(url) {
-    var init = { headers: { accept: 'application/json' }, credentials: 'same-origin' };
+    var init = { headers: { accept: 'application/json' } };
     if (typeof AbortSignal !== 'undefined' && AbortSignal.timeout) init.signal = AbortSignal.timeout(20000);
-    return fetch(url, init).catch(function (error) {
+    return apiFetch(url, init).catch(function (error) {
       // fetch rejects only when no HTTP answer arrived (offline, DNS, CORS, timeout).
       if (error && error.name !== 'TimeoutError') error.network = true;
       throw error;
@@ -521,7 +498,7 @@ export const DASHBOARD_SCRIPT = `(function () {
         h('span', { text: humanize(rec.type) }),
         h('span', { text: percent(rec.confidence) + ' confidence' }),
         ownerName ? h('span', { text: 'Owner ' + ownerName }) : null,
-        timeEl('Expires ', item.expires_at)));
+        relativeTimeEl('Expires ', item.expires_at)));
   }
 
   function renderApprovals(data) {
@@ -540,7 +517,7 @@ export const DASHBOARD_SCRIPT = `(function () {
     byId('accounts-state').replaceChildren(h('p', { class: 'state muted', role: 'status', text: 'Loading accounts…' }));
     // The API pages (at most 100 accounts a page): follow next_cursor and render them all at once.
     function page(cursor, seen) {
-      var url = '/api/v1/accounts?limit=100' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+      var url = siteUrl('/api/v1/accounts?limit=100') + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
       return getJson(url).then(function (data) {
         var all = seen ? { accounts: seen.accounts.concat(data.accounts || []), summary: seen.summary } : data;
         return data && data.next_cursor ? page(data.next_cursor, all) : all;
@@ -553,7 +530,7 @@ export const DASHBOARD_SCRIPT = `(function () {
 
   function loadApprovals() {
     byId('approvals-state').replaceChildren(h('p', { class: 'muted', role: 'status', text: 'Loading approvals…' }));
-    return getJson('/api/v1/approvals?limit=100').then(renderApprovals).catch(function (error) {
+    return getJson(siteUrl('/api/v1/approvals?limit=100')).then(renderApprovals).catch(function (error) {
       showError(byId('approvals-state'), 'pending approvals', error, loadApprovals);
     });
   }

@@ -1,3 +1,4 @@
+import type { PageAuth } from './page-auth.ts';
 import { BASE_CSS } from './styles.ts';
 
 const ENTITIES: Record<string, string> = {
@@ -65,11 +66,27 @@ export interface DocumentOptions {
   css?: string;
   /** Inline JS; static text written by us, never data (data would need JSON-in-script escaping). */
   script?: string;
+  /** How the script signs in; carried as escaped JSON in a `<meta>`, where no markup can break out of it. */
+  auth?: PageAuth;
+  /** The path the site is served under (web/base-path.ts); travels in the same `<meta>` for the script. */
+  basePath?: string;
 }
 
-/** The whole HTML document: one inline `<style>` and at most one inline `<script>`, no external requests. */
+/** What a page's script reads from `<meta name="sergas-config">` (AUTH_CLIENT). */
+export type PageConfig = PageAuth & { basePath: string };
+
+/**
+ * The whole HTML document: one inline `<style>` and at most one inline `<script>`, no external requests.
+ * The icon link keeps browsers asking for the icon inside the site (`<basePath>/favicon.ico`), not at the
+ * host's root, which is outside it under API Gateway's stage. (An inline `data:` icon would need `img-src
+ * data:` in the CSP.)
+ */
 export function htmlDocument(options: DocumentOptions): string {
   const script = options.script ? `\n<script>\n${options.script}\n</script>` : '';
+  const pageConfig: PageConfig | null = options.auth ? { ...options.auth, basePath: options.basePath ?? '' } : null;
+  const config = pageConfig
+    ? `\n<meta name="sergas-config" id="sergas-config" content="${escapeHtml(JSON.stringify(pageConfig))}">`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -77,6 +94,7 @@ export function htmlDocument(options: DocumentOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex, nofollow">
+<link rel="icon" href="${escapeHtml(`${options.basePath ?? ''}/favicon.ico`)}">${config}
 <title>${escapeHtml(options.title)}</title>
 <style>
 ${BASE_CSS}${options.css ?? ''}
@@ -90,11 +108,14 @@ ${options.body}${script}
 `;
 }
 
-/** The top bar shared by every page; `extra` is already-escaped markup placed under the brand row. */
-export function siteHeader(extra = ''): string {
+/**
+ * The top bar shared by every page; its brand links to the dashboard under `basePath`. `extra` is
+ * already-escaped markup placed under the brand row.
+ */
+export function siteHeader(basePath = '', extra = ''): string {
   return `<header class="site-header">
 <div class="bar">
-<a class="brand" href="/"><span class="brand-mark" aria-hidden="true">S</span><span class="brand-name">Sergas</span></a>
+<a class="brand" href="${escapeHtml(`${basePath}/`)}"><span class="brand-mark" aria-hidden="true">S</span><span class="brand-name">Sergas</span></a>
 <span class="brand-tag">Account copilot for Zoho CRM</span>
 </div>${extra}
 </header>`;

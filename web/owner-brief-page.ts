@@ -1,5 +1,6 @@
 import { CLIENT_HELPERS } from './client-helpers.ts';
-import { htmlDocument, siteHeader } from './html.ts';
+import { escapeHtml, htmlDocument, siteHeader } from './html.ts';
+import { LOCAL_PAGE_AUTH, type PageAuth } from './page-auth.ts';
 
 const PAGE_CSS = `
 .crumbs { margin: 0 0 0.5rem; }
@@ -9,12 +10,12 @@ const PAGE_CSS = `
 
 /**
  * `GET /owners/{id}/brief`: an owner's daily brief (DOMAIN-RULES "Owner brief"). A shell like the
- * dashboard; its script reads `/api/v1/owners/{id}/brief` with the session cookie.
+ * dashboard; its script reads `/api/v1/owners/{id}/brief` as the signed-in person (AUTH_CLIENT).
  */
-export function ownerBriefPage(): string {
-  const body = `${siteHeader()}
+export function ownerBriefPage(auth: PageAuth = LOCAL_PAGE_AUTH, basePath = ''): string {
+  const body = `${siteHeader(basePath)}
 <main id="main" class="page">
-<nav aria-label="Breadcrumb" class="crumbs small"><a href="/">Accounts</a> › Owner brief</nav>
+<nav aria-label="Breadcrumb" class="crumbs small"><a href="${escapeHtml(`${basePath}/`)}">Accounts</a> › Owner brief</nav>
 <h1 id="brief-heading">Daily brief</h1>
 <p id="brief-lede" class="muted"></p>
 <div id="brief-state"><p class="muted" role="status">Loading the brief…</p></div>
@@ -32,7 +33,7 @@ export function ownerBriefPage(): string {
 <ul id="brief-approval-list"></ul>
 </section>
 </main>`;
-  return htmlDocument({ title: 'Owner brief · Sergas', body, css: PAGE_CSS, script: BRIEF_SCRIPT });
+  return htmlDocument({ title: 'Owner brief · Sergas', body, css: PAGE_CSS, script: BRIEF_SCRIPT, auth, basePath });
 }
 
 export const BRIEF_SCRIPT = `(function () {
@@ -41,7 +42,7 @@ ${CLIENT_HELPERS}
   var TONE = { critical: 'tone-danger', high: 'tone-warn', medium: 'tone-caution', low: 'tone-info', none: 'tone-neutral' };
 
   function approvalLink(id, label) {
-    return h('a', { href: '/approvals/' + encodeURIComponent(id) }, label);
+    return h('a', { href: siteUrl('/approvals/' + encodeURIComponent(id)) }, label);
   }
 
   function render(brief) {
@@ -73,7 +74,7 @@ ${CLIENT_HELPERS}
   }
 
   var id = pathPart(1);
-  getJson('/api/v1/owners/' + encodeURIComponent(id) + '/brief').then(render).catch(function (error) {
+  getJson(siteUrl('/api/v1/owners/' + encodeURIComponent(id) + '/brief')).then(render).catch(function (error) {
     showError(byId('brief-state'), 'brief', error);
   });
 })();`;

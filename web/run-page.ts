@@ -1,5 +1,6 @@
-import { CLIENT_HELPERS } from './client-helpers.ts';
-import { htmlDocument, siteHeader } from './html.ts';
+import { CLIENT_HELPERS, SSE_CLIENT } from './client-helpers.ts';
+import { escapeHtml, htmlDocument, siteHeader } from './html.ts';
+import { LOCAL_PAGE_AUTH, type PageAuth } from './page-auth.ts';
 
 const PAGE_CSS = `
 .crumbs { margin: 0 0 0.5rem; }
@@ -11,17 +12,24 @@ const PAGE_CSS = `
 .track.status-failed > span { background: #c62828; }
 .track.status-succeeded > span { background: #2e7d4f; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.events-head { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: baseline; justify-content: space-between; }
+.event-list { list-style: none; margin: 0; padding: 0; max-height: 22rem; overflow: auto; }
+.event-list li { display: flex; flex-wrap: wrap; gap: 0.25rem 0.75rem; padding: 0.35rem 0; border-top: 1px solid var(--border); }
+.event-list li:first-child { border-top: 0; }
+.event-list .seq { color: var(--muted); min-width: 2.5rem; font-variant-numeric: tabular-nums; }
 `;
 
 /**
  * `GET /runs/{id}`: one analysis run like the Step Functions console: each state in order with its
  * status, start, duration and a bar placed on the run's time axis. Like the dashboard it is a shell
- * that carries no data; its script reads `/api/v1/runs/{id}` with the session cookie.
+ * that carries no data; its script reads `/api/v1/runs/{id}` (under the base path), then follows the run's event stream
+ * (`/api/v1/runs/{id}/events`, read with fetch so it can carry the bearer header) and reloads the run
+ * as states start and finish, until RUN_FINISHED or RUN_ERROR.
  */
-export function runTimelinePage(): string {
-  const body = `${siteHeader()}
+export function runTimelinePage(auth: PageAuth = LOCAL_PAGE_AUTH, basePath = ''): string {
+  const body = `${siteHeader(basePath)}
 <main id="main" class="page">
-<nav aria-label="Breadcrumb" class="crumbs small"><a href="/">Accounts</a> › Run</nav>
+<nav aria-label="Breadcrumb" class="crumbs small"><a href="${escapeHtml(`${basePath}/`)}">Accounts</a> › Run</nav>
 <h1 id="run-heading">Analysis run</h1>
 <div id="run-state"><p class="muted" role="status">Loading the run…</p></div>
 <section class="card" aria-labelledby="summary-heading" id="run-summary" hidden>
@@ -48,13 +56,21 @@ export function runTimelinePage(): string {
 </table>
 </div>
 </section>
+<section class="card" aria-labelledby="events-heading" id="run-events" hidden>
+<div class="events-head">
+<h2 id="events-heading">Events</h2>
+<span class="badge tone-neutral" id="stream-status" role="status" data-testid="stream-status">Connecting…</span>
+</div>
+<ol class="event-list small" id="event-list" data-testid="run-events"></ol>
+</section>
 </main>`;
-  return htmlDocument({ title: 'Run · Sergas', body, css: PAGE_CSS, script: RUN_SCRIPT });
+  return htmlDocument({ title: 'Run · Sergas', body, css: PAGE_CSS, script: RUN_SCRIPT, auth, basePath });
 }
 
 export const RUN_SCRIPT = `(function () {
   'use strict';
 ${CLIENT_HELPERS}
+${SSE_CLIENT}
   var TONE = { COMPLETED: 'tone-ok', FAILED: 'tone-danger', AWAITING_APPROVAL: 'tone-caution', SUCCEEDED: 'tone-ok', WAITING: 'tone-caution', RUNNING: 'tone-info' };
 
   function ms(iso) { var t = new Date(iso).getTime(); return isNaN(t) ? null : t; }
@@ -120,8 +136,74 @@ ${CLIENT_HELPERS}
     byId('run-history').hidden = history.length === 0;
   }
 
+  var STREAM_TONE = { live: 'tone-info', reconnecting: 'tone-caution', finished: 'tone-ok', failed: 'tone-danger' };
+
+  function streamStatus(kind, text) {
+    var badge = byId('stream-status');
+    badge.className = 'badge ' + (STREAM_TONE[kind] || 'tone-neutral');
+    badge.setAttribute('data-state', kind);
+    badge.textContent = text;
+  }
+
+  function eventDetail(event) {
+    if (event.stepName) return event.stepName;
+    if (event.type === 'RUN_ERROR') return event.message || '';
+    if (event.type === 'CUSTOM' && event.name === 'approval_required' && event.value && event.value.approvalId) {
+      // The approval's own page, by id: a URL from the stream never becomes a link as it is.
+      return [humanize(event.name) + ' · ', h('a', { href: siteUrl('/approvals/' + encodeURIComponent(event.value.approvalId)) }, 'Review')];
+    }
+    return event.name ? humanize(event.name) : '';
+  }
+
+  function eventItem(message) {
+    var event = null;
+    try { event = JSON.parse(message.data); } catch (ignored) { event = null; }
+    var type = (event && event.type) || message.type;
+    return h('li', { 'data-type': type, 'data-seq': message.lastEventId },
+      h('span', { class: 'seq', text: '#' + message.lastEventId }),
+      h('strong', { class: 'mono', text: type }),
+      event ? h('span', null, eventDetail(event)) : null,
+      event && typeof event.timestamp === 'number' ? timeEl(new Date(event.timestamp).toISOString()) : null);
+  }
+
   var id = pathPart(1);
-  getJson('/api/v1/runs/' + encodeURIComponent(id)).then(render).catch(function (error) {
+  var runUrl = siteUrl('/api/v1/runs/' + encodeURIComponent(id));
+  var reloadTimer = null;
+
+  // Replayed events arrive in a burst: one reload of the run after the burst, not one per event.
+  function reloadSoon() {
+    if (reloadTimer) clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(function () {
+      reloadTimer = null;
+      getJson(runUrl).then(render).catch(function () { /* the stream keeps going; the next event retries */ });
+    }, 250);
+  }
+
+  function follow() {
+    byId('run-events').hidden = false;
+    readEventStream(runUrl + '/events', {
+      onOpen: function () { streamStatus('live', 'Live'); },
+      onEvent: function (message) {
+        // Follows the newest event unless the reader has scrolled up to look at older ones.
+        var list = byId('event-list');
+        var following = list.scrollHeight - list.scrollTop - list.clientHeight < 8;
+        list.append(eventItem(message));
+        if (following) list.scrollTop = list.scrollHeight;
+        if (message.type !== 'CUSTOM') reloadSoon();
+      },
+      isLast: function (message) { return message.type === 'RUN_FINISHED' || message.type === 'RUN_ERROR'; },
+      onError: function () { streamStatus('reconnecting', 'Reconnecting…'); },
+      onEnd: function (reason, error) {
+        if (reason === 'finished') streamStatus('finished', 'Run ended');
+        else streamStatus('failed', error && error.status === 401 ? 'Sign in to follow the run' : 'Stream unavailable');
+      }
+    });
+  }
+
+  getJson(runUrl).then(function (run) {
+    render(run);
+    follow();
+  }).catch(function (error) {
     showError(byId('run-state'), 'run', error);
   });
 })();`;

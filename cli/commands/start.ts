@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { startLocalApiServer } from '../../local/local-api-server.ts';
 import { startLocalScheduler } from '../../local/local-scheduler.ts';
 import { removeStackFile, runningStack, writeStackFile } from '../../local/local-stack.ts';
+import type { Config } from '../../shared/config/config.ts';
 import { AppError } from '../../shared/errors.ts';
 import { listAccountSummaries } from '../../shared/use-cases/account-views.ts';
 import { analyzeAccounts } from '../../shared/use-cases/analyze-accounts.ts';
@@ -111,8 +112,8 @@ export function startCommand(program: Command, context: CliContext): void {
                     .join('') +
                   `  pending approvals ${summary.pending_approvals}\n\n` +
                   `  dashboard       ${publicUrl}/\n  Zoho sandbox    ${deps.sandbox.url}\n\n` +
-                  `To sign in, create yourself a user and paste its token at ${publicUrl}/sign-in:\n` +
-                  `  npx sergas user create --admin\n\nPress Ctrl+C to stop.\n`,
+                  signInHint(config.signIn, publicUrl) +
+                  `\nPress Ctrl+C to stop.\n`,
               );
             }
             const scheduler = startLocalScheduler(deps, { timeZone: config.timeZone, channel });
@@ -129,4 +130,12 @@ export function startCommand(program: Command, context: CliContext): void {
         { serveDatabase: true, sandboxPort: config.sandboxPort },
       );
     });
+}
+
+/** How to sign in to the pages: paste a token `sergas user create` prints, or Cognito's e-mail and password. */
+function signInHint(signIn: Config['signIn'], publicUrl: string): string {
+  if (signIn.kind === 'cognito') {
+    return `To sign in, open ${publicUrl}/sign-in with your e-mail and password in the Cognito user pool (app client ${signIn.clientId}).\n`;
+  }
+  return `To sign in, create yourself a user and paste its token at ${publicUrl}/sign-in:\n  npx sergas user create --admin\n`;
 }

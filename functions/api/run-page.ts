@@ -1,7 +1,9 @@
 import { html, httpHandler } from '../../shared/runtime/http-handler.ts';
+import { connectSourcesOf, pageSettingsOf } from '../../web/page-auth.ts';
 import { runTimelinePage } from '../../web/run-page.ts';
 
-const page = runTimelinePage();
-
-/** `GET /runs/{id}`: the run timeline shell; its script reads the run with the session cookie. */
-export const handler = httpHandler(async () => html(200, page));
+/** `GET /runs/{id}`: the run timeline shell; its script reads the run and follows its event stream. */
+export const handler = httpHandler(async (_event, deps) => {
+  const { auth, basePath } = pageSettingsOf(deps.config);
+  return html(200, runTimelinePage(auth, basePath), { connectSrc: connectSourcesOf(auth) });
+});

@@ -72,7 +72,10 @@ export class SergasApi extends Construct {
       removalPolicy: settings.removalPolicy,
     });
     this.userPoolClient = this.userPool.addClient('Dashboard', {
-      authFlows: { userSrp: true },
+      // The dashboard's sign-in page calls InitiateAuth with USER_PASSWORD_AUTH from the browser (plain
+      // fetch, no SDK for SRP): the password goes to Cognito over TLS only, never to our API, and the Plus
+      // plan's threat protection still checks it. Refresh tokens (REFRESH_TOKEN_AUTH) are always allowed.
+      authFlows: { userSrp: true, userPassword: true },
       generateSecret: false,
       preventUserExistenceErrors: true,
       // People may not change which CRM user they are: only an admin sets custom:zoho_user_id.

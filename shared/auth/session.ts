@@ -33,13 +33,17 @@ export function tokenOf(headers: Headers): { token: string; from: 'header' | 'co
   return cookie ? { token: cookie, from: 'cookie' } : null;
 }
 
-export function sessionCookie(token: string, options: { maxAgeSeconds: number; secure: boolean }): string {
+/** `path`: where the site is served (`/prod/` under API Gateway's stage URL), so the cookie goes nowhere else. */
+export function sessionCookie(
+  token: string,
+  options: { maxAgeSeconds: number; secure: boolean; path?: string },
+): string {
   const maxAge = Math.max(0, Math.floor(options.maxAgeSeconds));
-  return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${options.secure ? '; Secure' : ''}`;
+  return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=${options.path ?? '/'}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${options.secure ? '; Secure' : ''}`;
 }
 
-export function clearedSessionCookie(secure: boolean): string {
-  return `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+export function clearedSessionCookie(options: { secure: boolean; path?: string }): string {
+  return `${SESSION_COOKIE}=; Path=${options.path ?? '/'}; Max-Age=0; HttpOnly; SameSite=Strict${options.secure ? '; Secure' : ''}`;
 }
 
 /** Claims as API Gateway's Cognito authorizer hands them to a function: every value a string. */

@@ -1,5 +1,5 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -53,5 +53,19 @@ describe('CORS on the REST API', () => {
       loadConfig(contextOf({ corsOrigins: 'https://a.example.com, https://b.example.com/x' }), {}).corsOrigins,
     ).toEqual(['https://a.example.com', 'https://b.example.com']);
     expect(() => loadConfig(contextOf({ corsOrigins: 'http://a.example.com' }), {})).toThrow(/corsOrigins/);
+  });
+});
+
+describe('the dashboard’s Cognito app client', () => {
+  it('lets the sign-in page use USER_PASSWORD_AUTH and refresh tokens, without a client secret', () => {
+    const template = synthApi([]);
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ExplicitAuthFlows: Match.arrayWith([
+        'ALLOW_USER_PASSWORD_AUTH',
+        'ALLOW_USER_SRP_AUTH',
+        'ALLOW_REFRESH_TOKEN_AUTH',
+      ]),
+      GenerateSecret: false,
+    });
   });
 });

@@ -279,7 +279,7 @@ describe('decision result page', () => {
     expect(html).toContain('<h1>Approved</h1>');
     expect(html).toContain('Approved: it will be written to Zoho once.');
     expect(html).toContain('href="/"');
-    expect(html).toContain('href="/api/v1/runs/run_42"');
+    expect(html).toContain('href="/runs/run_42"');
     expect(html).toContain('Acme Corp');
     expect(html).toContain('role="status"');
     expect(html).not.toContain('<form');
@@ -316,6 +316,6 @@ describe('decision result page', () => {
     expect(html).not.toContain('<script>alert');
     expect(html).toContain(`<p>${ESCAPED}</p>`);
     expect(html).not.toContain('href="/approvals/');
-    expect(html).toContain('href="/api/v1/runs/%3Cscript%3Ealert(%22pwn%22)%3C%2Fscript%3E&#39;%22"');
+    expect(html).toContain('href="/runs/%3Cscript%3Ealert(%22pwn%22)%3C%2Fscript%3E&#39;%22"');
   });
 });

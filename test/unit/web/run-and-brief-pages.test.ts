@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BRIEF_SCRIPT, ownerBriefPage } from '../../../web/owner-brief-page.ts';
 import { RUN_SCRIPT, runTimelinePage } from '../../../web/run-page.ts';
 import { FakeDocument, type FakeElement, staticIdsOf } from './fake-dom.ts';
@@ -61,7 +61,9 @@ describe('run timeline page', () => {
 
   it('reads the run named in the path and lists its states in order with durations and bars', async () => {
     const { doc, calls } = await runScript(html, RUN_SCRIPT, '/runs/run%201', { '/api/v1/runs/run%201': RUN });
-    expect(calls).toEqual(['/api/v1/runs/run%201']);
+    // …then follows the run's event stream (this fake answers it 401: the page says so and stops).
+    expect(calls).toEqual(['/api/v1/runs/run%201', '/api/v1/runs/run%201/events']);
+    expect(doc.element('stream-status').textContent).toBe('Sign in to follow the run');
     expect(doc.element('run-state').textContent).toBe('');
     const rows = doc.element('timeline-rows').children as FakeElement[];
     expect(rows.map((r) => r.getAttribute('data-state'))).toEqual(['QUEUED', 'EXECUTING', 'COMPLETED']);
@@ -72,6 +74,37 @@ describe('run timeline page', () => {
     expect(doc.element('run-summary').hidden).toBe(false);
     expect(doc.element('run-fields').textContent).toContain(XSS);
     expect(doc.element('history-rows').textContent).toContain('{"ok":true}');
+  });
+
+  it('follows the run’s event stream, lists each event and reloads the run as states change', async () => {
+    const doc = new FakeDocument(staticIdsOf(html));
+    const calls: string[] = [];
+    const at = Date.parse('2025-03-01T09:00:05Z');
+    const events = [
+      'retry: 5\n\n',
+      `id: 1\nevent: STEP_STARTED\ndata: {"type":"STEP_STARTED","stepName":"EXECUTING","timestamp":${at}}\n\n`,
+      ': heartbeat\n\n',
+      `id: 2\nevent: CUSTOM\ndata: {"type":"CUSTOM","name":"approval_required","value":{"approvalId":"ap 1","url":"javascript:alert(1)"}}\n\n`,
+      `id: 3\nevent: RUN_FINISHED\ndata: {"type":"RUN_FINISHED","runId":"run 1"}\n\n`,
+    ].join('');
+    const fetch = (url: string) => {
+      calls.push(url);
+      if (url.endsWith('/events')) {
+        return Promise.resolve(new Response(events, { headers: { 'content-type': 'text/event-stream' } }));
+      }
+      return Promise.resolve({ ok: true, status: 200, json: () => Promise.resolve(RUN) });
+    };
+    new Function('document', 'fetch', 'location', RUN_SCRIPT)(doc, fetch, { pathname: '/runs/run%201' });
+    await vi.waitFor(() => expect(doc.element('stream-status').textContent).toBe('Run ended'));
+    const items = doc.element('event-list').children as FakeElement[];
+    expect(items.map((item) => item.getAttribute('data-type'))).toEqual(['STEP_STARTED', 'CUSTOM', 'RUN_FINISHED']);
+    expect(items[0]?.textContent).toContain('EXECUTING');
+    const links = items[1]?.descendants().filter((e) => e.tagName === 'A');
+    expect(links?.map((a) => a.getAttribute('href'))).toEqual(['/approvals/ap%201']);
+    expect(doc.element('run-events').hidden).toBe(false);
+    // The burst of events reloads the run once.
+    await vi.waitFor(() => expect(calls.filter((url) => url === '/api/v1/runs/run%201')).toHaveLength(2));
+    expect(calls.filter((url) => url.endsWith('/events'))).toHaveLength(1);
   });
 
   it('offers to sign in when the API refuses', async () => {
