@@ -54,7 +54,8 @@ export async function analyzeAccountMemory(
 
 /**
  * 4. refresh the account's feature vector and find the accounts most like it (as of the analysis date)
- * 5. re-embed its notes and activities, and recall the ones closest to each risk signal it raised
+ * 5. embed its notes and activities new or changed since the last analysis, and recall the ones closest to
+ *    each risk signal it raised
  */
 async function vectorMemoryOf(
   deps: AccountMemoryDeps & { vectors: VectorStore; embedder: Embedder },

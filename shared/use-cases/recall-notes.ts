@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { maskPii } from '../domain/compliance/mask-pii.ts';
 import type { AccountSnapshot, Activity } from '../domain/crm.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { CrmCopyReader } from '../ports/crm-copy.ts';
 import type { Embedder } from '../ports/embedder.ts';
-import type { VectorStore } from '../ports/vector-store.ts';
+import type { Payload, VectorStore } from '../ports/vector-store.ts';
 
 export const ACTIVITY_TEXT_COLLECTION = 'activity-text';
 const MAX_RECALLED = 50;
@@ -27,36 +28,70 @@ function textOf(activity: Activity): string {
 
 const pointIdOf = (activity: Activity) => `${activity.module}:${activity.id}`;
 const isZero = (vector: readonly number[]) => vector.every((x) => x === 0);
+/** The hash of the exact text the embedder is given, kept in the vector's payload. */
+const contentHashOf = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+export interface IndexedNotes {
+  /** The account's activities that now have a vector under the embedder's model. */
+  indexed: number;
+  /** How many texts were sent to the embedder: the new and changed ones (or all, for another model). */
+  embedded: number;
+  /** Vectors dropped: of activities deleted or emptied since the last run. */
+  removed: number;
+}
+
+/**
+ * A vector is current when it was embedded by this model from this very text (PII masked the same way);
+ * the collection is recreated for another dimension, so its vectors always have the embedder's.
+ */
+function isCurrent(payload: Payload | undefined, model: string, contentHash: string): boolean {
+  return payload?.model === model && payload.contentHash === contentHash;
+}
 
 async function indexSnapshotNotes(
   deps: RecallNotesDeps,
   snapshot: Omit<AccountSnapshot, 'baseline'>,
-): Promise<{ indexed: number }> {
+): Promise<IndexedNotes> {
   const { embedder, vectors } = deps;
   await vectors.ensureCollection(ACTIVITY_TEXT_COLLECTION, { dimension: embedder.dimension, distance: 'cosine' });
   const accountId = snapshot.account.id;
-  const activities = snapshot.activities.filter((a) => textOf(a).length > 0);
-  const embeddings = await embedder.embed(activities.map(textOf));
-  const points = activities
-    .map((activity, i) => ({
-      id: pointIdOf(activity),
+  const stored = new Map(
+    (await vectors.list(ACTIVITY_TEXT_COLLECTION, { accountId })).map((record) => [record.id, record.payload]),
+  );
+  const texts = snapshot.activities.flatMap((activity) => {
+    const text = textOf(activity);
+    return text.length > 0 ? [{ activity, text, pointId: pointIdOf(activity), contentHash: contentHashOf(text) }] : [];
+  });
+  const fresh = new Set(
+    texts.filter((t) => isCurrent(stored.get(t.pointId), embedder.model, t.contentHash)).map((t) => t.pointId),
+  );
+  const stale = texts.filter((t) => !fresh.has(t.pointId));
+  const embeddings = stale.length > 0 ? await embedder.embed(stale.map((t) => t.text)) : [];
+  const points = stale
+    .map(({ activity, pointId, contentHash }, i) => ({
+      id: pointId,
       vector: embeddings[i]!,
-      payload: { accountId, module: activity.module, id: activity.id, model: embedder.model },
+      payload: { accountId, module: activity.module, id: activity.id, model: embedder.model, contentHash },
     }))
+    // Only the offline lexical embedder returns nothing for a text (stopwords only): left out, and asked again
+    // next time at no cost.
     .filter((point) => !isZero(point.vector));
-  // Replacing the account's whole set drops the vectors of notes deleted or emptied since the last run.
-  await vectors.delete(ACTIVITY_TEXT_COLLECTION, { filter: { accountId } });
-  await vectors.upsert(ACTIVITY_TEXT_COLLECTION, points);
-  return { indexed: points.length };
+  const kept = new Set([...fresh, ...points.map((p) => p.id)]);
+  const gone = [...stored.keys()].filter((id) => !kept.has(id));
+  if (points.length > 0) await vectors.upsert(ACTIVITY_TEXT_COLLECTION, points);
+  await vectors.delete(ACTIVITY_TEXT_COLLECTION, { ids: gone });
+  return { indexed: kept.size, embedded: stale.length, removed: gone.length };
 }
 
 /**
- * Embeds the text of an account's notes and activities (subject and description) for recall.
+ * Embeds the text of an account's notes and activities (subject and description) for recall, paying only
+ * for what changed: each vector keeps the hash of its text and the embedder's model in its payload.
  * 1. make sure the collection exists for the embedder's dimension
- * 2. embed every activity with text, PII masked
- * 3. replace the account's vectors with these
+ * 2. read the hashes and models of the account's stored vectors (never the vectors)
+ * 3. embed the activities with text, PII masked, that have no vector from this text under this model
+ * 4. upsert those, and drop the vectors of activities deleted or emptied since
  */
-export async function indexAccountNotes(deps: RecallNotesDeps, accountId: string): Promise<{ indexed: number }> {
+export async function indexAccountNotes(deps: RecallNotesDeps, accountId: string): Promise<IndexedNotes> {
   const snapshot = await deps.copy.loadSnapshot(accountId);
   if (!snapshot) throw new NotFoundError('Account', accountId);
   return indexSnapshotNotes(deps, snapshot);

@@ -9,7 +9,7 @@ export const ACCOUNT_FEATURES_COLLECTION = 'account-features';
 const MAX_SIMILAR = 50;
 
 export interface SimilarAccountsDeps {
-  copy: Pick<CrmCopyReader, 'loadSnapshot' | 'listAccounts'>;
+  copy: Pick<CrmCopyReader, 'loadSnapshot' | 'loadSnapshots' | 'listAccounts'>;
   vectors: VectorStore;
   clock: Clock;
   rules: DomainRules;
@@ -28,10 +28,13 @@ const ensureCollection = (deps: SimilarAccountsDeps) =>
     distance: 'cosine',
   });
 
+/** Accounts whose snapshots are loaded (a few set-based queries) and upserted together. */
+export const FEATURE_BATCH = 500;
+
 /**
  * Stores each account's feature vector as of now (every account of the copy when no ids are given).
  * 1. make sure the collection exists with today's feature layout
- * 2. compute and upsert the vector of each account the copy still has
+ * 2. a batch of accounts at a time: load their snapshots together, compute and upsert their vectors
  * 3. remove the vectors of given accounts the copy no longer has
  */
 export async function indexAccountFeatures(
@@ -39,25 +42,31 @@ export async function indexAccountFeatures(
   accountIds?: readonly string[],
 ): Promise<{ indexed: number; removed: number }> {
   await ensureCollection(deps);
-  const ids = accountIds ?? (await deps.copy.listAccounts()).map((a) => a.id);
+  const ids = [...new Set(accountIds ?? (await deps.copy.listAccounts()).map((a) => a.id))];
   const asOf = deps.clock.now();
   const gone: string[] = [];
-  const points: VectorPoint[] = [];
-  for (const accountId of ids) {
-    const snapshot = await deps.copy.loadSnapshot(accountId);
-    if (!snapshot) {
-      gone.push(accountId);
-      continue;
+  let indexed = 0;
+  for (let at = 0; at < ids.length; at += FEATURE_BATCH) {
+    const batch = ids.slice(at, at + FEATURE_BATCH);
+    const snapshots = await deps.copy.loadSnapshots(batch);
+    const points: VectorPoint[] = [];
+    for (const accountId of batch) {
+      const snapshot = snapshots.get(accountId);
+      if (!snapshot) {
+        gone.push(accountId);
+        continue;
+      }
+      points.push({
+        id: accountId,
+        vector: accountFeatures(snapshot, asOf, deps.rules),
+        payload: { accountId, name: snapshot.account.name, industry: snapshot.account.industry },
+      });
     }
-    points.push({
-      id: accountId,
-      vector: accountFeatures(snapshot, asOf, deps.rules),
-      payload: { accountId, name: snapshot.account.name, industry: snapshot.account.industry },
-    });
+    if (points.length > 0) await deps.vectors.upsert(ACCOUNT_FEATURES_COLLECTION, points);
+    indexed += points.length;
   }
-  await deps.vectors.upsert(ACCOUNT_FEATURES_COLLECTION, points);
   if (gone.length > 0) await deps.vectors.delete(ACCOUNT_FEATURES_COLLECTION, { ids: gone });
-  return { indexed: points.length, removed: gone.length };
+  return { indexed, removed: gone.length };
 }
 
 /**

@@ -15,9 +15,22 @@ export interface RecordedRequest {
   body: unknown;
 }
 
+/** A collection snapshot as Qdrant lists it (GET /collections/{name}/snapshots). */
+export interface FakeSnapshot {
+  name: string;
+  creation_time: string | null;
+  size: number;
+  checksum: string | null;
+}
+
 export interface FakeQdrant {
   url: string;
   requests: RecordedRequest[];
+  /**
+   * The snapshot files of a collection, as its directory under the snapshots path holds them (they
+   * outlive the collection). The live list: a test may add files an earlier server left behind.
+   */
+  snapshots(collection: string): FakeSnapshot[];
   close(): Promise<void>;
 }
 
@@ -133,6 +146,16 @@ const QueryRequest = z.strictObject({
   using: NOT_IMPLEMENTED,
   lookup_from: NOT_IMPLEMENTED,
 });
+const ScrollRequest = z.strictObject({
+  offset: PointIdSchema.nullish(),
+  limit: z.number().int().min(1).nullish(),
+  filter: FilterSchema.nullish(),
+  // Qdrant also takes a list of keys or an include/exclude selector; the fake answers only all or nothing.
+  with_payload: z.union([z.boolean(), z.array(z.string()), z.looseObject({})]).nullish(),
+  with_vector: z.union([z.boolean(), z.array(z.string())]).optional(),
+  order_by: NOT_IMPLEMENTED,
+  shard_key: NOT_IMPLEMENTED,
+});
 
 const IMPLEMENTED_ONLY_WHEN_ABSENT = [
   'range',
@@ -153,6 +176,7 @@ const IMPLEMENTED_ONLY_WHEN_ABSENT = [
   'multivector_config',
   'update_filter',
   'update_mode',
+  'order_by',
 ];
 
 function refuseUnimplemented(value: unknown): void {
@@ -187,6 +211,15 @@ function canonical(id: PointId): PointId {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** Qdrant scrolls in id order: integer ids first, then UUIDs as 128-bit numbers. */
+function compareIds(a: PointId, b: PointId): number {
+  if (typeof a === 'number' || typeof b === 'number') {
+    if (typeof a === 'number' && typeof b === 'number') return a - b;
+    return typeof a === 'number' ? -1 : 1;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 const asList = <T>(value: T | T[] | null | undefined): T[] =>
   value == null ? [] : Array.isArray(value) ? value : [value];
 
@@ -217,10 +250,26 @@ function unit(vector: number[]): number[] {
   return length === 0 ? vector : vector.map((x) => x / length);
 }
 
-export async function startFakeQdrant(options: { apiKey?: string } = {}): Promise<FakeQdrant> {
+/** Qdrant names a snapshot `<collection>-<peer id>-<YYYY-MM-DD-HH-MM-SS>.snapshot` and lists its time without a zone. */
+function snapshotOf(collection: string, peerId: number, at: Date, size: number): FakeSnapshot {
+  const iso = at.toISOString().slice(0, 19);
+  const stamp = iso.replace('T', '-').replace(/:/g, '-');
+  return { name: `${collection}-${peerId}-${stamp}.snapshot`, creation_time: iso, size, checksum: null };
+}
+
+export async function startFakeQdrant(options: { apiKey?: string; peerId?: number } = {}): Promise<FakeQdrant> {
   const collections = new Map<string, Collection>();
+  const snapshotFiles = new Map<string, FakeSnapshot[]>();
   const requests: RecordedRequest[] = [];
   const started = process.hrtime.bigint();
+  const peerId = options.peerId ?? 5_208_071_523_870_401;
+  // Snapshot times advance a second per snapshot from the wall clock, so every name is new and later.
+  let lastSnapshotAt = 0;
+  const snapshotsOf = (name: string) => {
+    const files = snapshotFiles.get(name) ?? [];
+    snapshotFiles.set(name, files);
+    return files;
+  };
 
   const collectionOf = (name: string) => {
     const found = collections.get(name);
@@ -252,6 +301,16 @@ export async function startFakeQdrant(options: { apiKey?: string } = {}): Promis
     if (!match) throw new HttpError(404, `Not found: ${path}`);
     const name = decodeURIComponent(match[1]!);
     const rest = `${method} ${match[2] ?? ''}`;
+    const snapshotFile = /^DELETE \/snapshots\/([^/]+)$/.exec(rest);
+    if (snapshotFile) {
+      // Deleting waits by default (wait=true); false would let Qdrant finish it in the background.
+      if (query.wait !== undefined) waitOf(query);
+      const files = snapshotsOf(name);
+      const at = files.findIndex((file) => file.name === decodeURIComponent(snapshotFile[1]!));
+      if (at < 0) throw new HttpError(404, `Not found: Snapshot ${decodeURIComponent(snapshotFile[1]!)} not found`);
+      files.splice(at, 1);
+      return true;
+    }
     switch (rest) {
       case 'GET /exists':
         return { exists: collections.has(name) };
@@ -333,10 +392,50 @@ export async function startFakeQdrant(options: { apiKey?: string } = {}): Promis
         }
         return updated(collection, wait);
       }
+      case 'POST /snapshots': {
+        // Creating waits by default; without waiting Qdrant answers 202 and writes the file later.
+        if (query.wait !== undefined && !waitOf(query)) {
+          throw new HttpError(501, 'The fake Qdrant only creates snapshots synchronously (wait=true)');
+        }
+        const collection = collectionOf(name);
+        lastSnapshotAt = Math.max(Date.now(), lastSnapshotAt + 1000);
+        const snapshot = snapshotOf(name, peerId, new Date(lastSnapshotAt), 1024 + 64 * collection.points.size);
+        snapshotsOf(name).push(snapshot);
+        return { ...snapshot };
+      }
+      case 'GET /snapshots':
+        collectionOf(name);
+        return snapshotsOf(name).map((file) => ({ ...file }));
       case 'POST /points/count': {
         const collection = collectionOf(name);
         const request = parse(CountRequest, body);
         return { count: [...collection.points.values()].filter((p) => matches(p.payload, request.filter)).length };
+      }
+      case 'POST /points/scroll': {
+        const collection = collectionOf(name);
+        const request = parse(ScrollRequest, body);
+        if (request.with_payload != null && typeof request.with_payload !== 'boolean') {
+          throw new HttpError(501, 'The fake Qdrant returns the whole payload or none');
+        }
+        if (Array.isArray(request.with_vector)) throw new HttpError(501, 'The fake Qdrant has no named vectors');
+        const sorted = [...collection.points.values()]
+          .filter((p) => matches(p.payload, request.filter))
+          .sort((a, b) => compareIds(a.id, b.id));
+        // The offset is the first id of the page, whether or not a point has it.
+        const offset = request.offset == null ? null : canonical(request.offset);
+        const start = offset === null ? 0 : sorted.findIndex((p) => compareIds(p.id, offset) >= 0);
+        const from = start < 0 ? sorted.length : start;
+        const limit = request.limit ?? 10;
+        const page = sorted.slice(from, from + limit);
+        return {
+          points: page.map((point) => ({
+            id: point.id,
+            // Qdrant's default for scroll is with the payload.
+            ...(request.with_payload !== false ? { payload: point.payload } : {}),
+            ...(request.with_vector === true ? { vector: point.vector } : {}),
+          })),
+          next_page_offset: sorted[from + limit]?.id ?? null,
+        };
       }
       case 'POST /points/query': {
         const collection = collectionOf(name);
@@ -414,6 +513,7 @@ export async function startFakeQdrant(options: { apiKey?: string } = {}): Promis
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    snapshots: snapshotsOf,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -3,10 +3,14 @@ import {
   type CollectionSpec,
   type Payload,
   type PayloadFilter,
+  snapshotsToKeep,
   VectorCollectionNotFoundError,
   type VectorMatch,
   type VectorPoint,
   type VectorQuery,
+  type VectorRecord,
+  type VectorSnapshotOptions,
+  type VectorSnapshotResult,
   type VectorStore,
 } from '../../ports/vector-store.ts';
 
@@ -95,5 +99,21 @@ export class MemoryVectorStore implements VectorStore {
     let count = 0;
     for (const point of target.points.values()) if (matchesFilter(point.payload, filter)) count++;
     return count;
+  }
+
+  async list(collection: string, filter?: PayloadFilter): Promise<VectorRecord[]> {
+    const target = this.#collections.get(collection);
+    if (!target) return [];
+    const records: VectorRecord[] = [];
+    for (const [id, point] of target.points) {
+      if (matchesFilter(point.payload, filter)) records.push({ id, payload: { ...point.payload } });
+    }
+    return records;
+  }
+
+  /** Nothing here outlives the process, so there is nothing a snapshot could be restored into. */
+  async snapshot(_collection: string, options?: VectorSnapshotOptions): Promise<VectorSnapshotResult | null> {
+    snapshotsToKeep(options);
+    return null;
   }
 }

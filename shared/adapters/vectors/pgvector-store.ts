@@ -6,11 +6,15 @@ import {
   type CollectionSpec,
   type Payload,
   type PayloadFilter,
+  snapshotsToKeep,
   VectorCollectionNotFoundError,
   type VectorDistance,
   type VectorMatch,
   type VectorPoint,
   type VectorQuery,
+  type VectorRecord,
+  type VectorSnapshotOptions,
+  type VectorSnapshotResult,
   type VectorStore,
 } from '../../ports/vector-store.ts';
 
@@ -201,5 +205,22 @@ export class PgvectorStore implements VectorStore {
       filtered ? [JSON.stringify(filter)] : [],
     );
     return row?.n ?? 0;
+  }
+
+  async list(collection: string, filter?: PayloadFilter): Promise<VectorRecord[]> {
+    const target = await this.#lookup(collection);
+    if (!target) return [];
+    const filtered = filter && Object.keys(filter).length > 0;
+    // The GIN index on the payload answers the filter; the embeddings are never read.
+    return this.#db.query<VectorRecord>(
+      `SELECT id, payload FROM ${quoteIdent(target.table)} ${filtered ? 'WHERE payload @> $1::jsonb' : ''}`,
+      filtered ? [JSON.stringify(filter)] : [],
+    );
+  }
+
+  /** The vectors are rows of the database: whatever backs the database up covers them. */
+  async snapshot(_collection: string, options?: VectorSnapshotOptions): Promise<VectorSnapshotResult | null> {
+    snapshotsToKeep(options);
+    return null;
   }
 }

@@ -6,10 +6,14 @@ import {
   type CollectionSpec,
   type Payload,
   type PayloadFilter,
+  snapshotsToKeep,
   VectorCollectionNotFoundError,
   type VectorMatch,
   type VectorPoint,
   type VectorQuery,
+  type VectorRecord,
+  type VectorSnapshotOptions,
+  type VectorSnapshotResult,
   type VectorStore,
 } from '../../ports/vector-store.ts';
 
@@ -17,6 +21,7 @@ import {
 export const ORIGINAL_ID_KEY = '_sergas_id';
 const DISTANCES = { cosine: 'Cosine', dot: 'Dot' } as const;
 const UPSERT_BATCH = 256;
+const SCROLL_PAGE = 1000;
 // A fixed namespace, so every process maps an id to the same point.
 const NAMESPACE = Buffer.from('5e7a1c0d4b2f4e8a9c3d6f1b2a4c8e10', 'hex');
 
@@ -175,4 +180,68 @@ export class QdrantVectorStore implements VectorStore {
     );
     return result.count;
   }
+
+  /** Scrolls through the matching points a page at a time, payloads only, until Qdrant says there are no more. */
+  async list(collection: string, filter?: PayloadFilter): Promise<VectorRecord[]> {
+    const qdrantFilter = toFilter(filter);
+    const records: VectorRecord[] = [];
+    let offset: string | number | undefined;
+    do {
+      const page = await this.#call(
+        () =>
+          this.#client.scroll(collection, {
+            limit: SCROLL_PAGE,
+            with_payload: true,
+            with_vector: false,
+            ...(qdrantFilter ? { filter: qdrantFilter } : {}),
+            ...(offset === undefined ? {} : { offset }),
+          }),
+        () => ({ points: [], next_page_offset: null }),
+      );
+      for (const point of page.points) {
+        const { [ORIGINAL_ID_KEY]: id, ...payload } = (point.payload ?? {}) as Payload;
+        records.push({ id: String(id ?? point.id), payload });
+      }
+      const next = page.next_page_offset;
+      offset = typeof next === 'string' || typeof next === 'number' ? next : undefined;
+    } while (offset !== undefined);
+    return records;
+  }
+
+  /**
+   * POST /collections/{name}/snapshots (waiting for the file), then DELETE each snapshot the listing
+   * shows beyond the newest `keep`. Qdrant writes them under its snapshots path (EFS on ECS), one
+   * directory per collection. Names carry the peer id, which changes with every new task, so age comes
+   * from `creation_time`; the one just taken is always kept.
+   */
+  async snapshot(collection: string, options?: VectorSnapshotOptions): Promise<VectorSnapshotResult | null> {
+    const keep = snapshotsToKeep(options);
+    const taken = await this.#call(
+      () => this.#client.createSnapshot(collection, { wait: true }),
+      () => null,
+    );
+    if (!taken) return null;
+    const listed = await this.#call(
+      () => this.#client.listSnapshots(collection),
+      () => [],
+    );
+    const older = listed.filter((s) => s.name !== taken.name).sort(newestFirst);
+    const deleted: string[] = [];
+    for (const stale of older.slice(keep - 1)) {
+      // Gone already (another caller pruned it) is as good as deleted.
+      await this.#call(
+        () => this.#client.deleteSnapshot(collection, stale.name, { wait: true }),
+        () => false,
+      );
+      deleted.push(stale.name);
+    }
+    return { taken: taken.name, deleted };
+  }
+}
+
+/** Qdrant's `creation_time` is an ISO date-time without a zone, so strings compare in time order; unknown is oldest. */
+function newestFirst(a: { name: string; creation_time?: string | null }, b: typeof a): number {
+  const at = a.creation_time ?? '';
+  const bt = b.creation_time ?? '';
+  return at === bt ? b.name.localeCompare(a.name) : at < bt ? 1 : -1;
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../shared/errors.ts';
 import {
   VectorCollectionNotFoundError,
   VectorDimensionError,
@@ -197,8 +198,41 @@ export function describeVectorStoreContract(name: string, open: () => Promise<Ve
       expect(await store.count(collection, { kind: 'note', pinned: true })).toBe(1);
     });
 
+    it('lists the id and payload of the points matching a filter, without their vectors', async () => {
+      await store.ensureCollection(collection, { dimension: 2, distance: 'cosine' });
+      const hash = 'c0ffee'.repeat(10);
+      await store.upsert(collection, [
+        point(`Notes:${ACCOUNT_A}1`, [1, 0], { accountId: ACCOUNT_A, contentHash: hash, model: 'm-1' }),
+        point(`Calls:${ACCOUNT_A}2`, [0, 1], { accountId: ACCOUNT_A, contentHash: null, model: 'm-1' }),
+        point(`Notes:${ACCOUNT_B}1`, [1, 1], { accountId: ACCOUNT_B, contentHash: hash, model: 'm-1' }),
+      ]);
+
+      const listed = await store.list(collection, { accountId: ACCOUNT_A });
+
+      expect(listed.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+        { id: `Calls:${ACCOUNT_A}2`, payload: { accountId: ACCOUNT_A, contentHash: null, model: 'm-1' } },
+        { id: `Notes:${ACCOUNT_A}1`, payload: { accountId: ACCOUNT_A, contentHash: hash, model: 'm-1' } },
+      ]);
+      expect((await store.list(collection)).map((r) => r.id).sort()).toEqual(
+        [`Calls:${ACCOUNT_A}2`, `Notes:${ACCOUNT_A}1`, `Notes:${ACCOUNT_B}1`].sort(),
+      );
+    });
+
+    it('lists every matching point of a collection, however many there are', async () => {
+      await store.ensureCollection(collection, { dimension: 2, distance: 'cosine' });
+      const mine = Array.from({ length: 2_345 }, (_, i) => point(`mine-${i}`, [1, i], { accountId: ACCOUNT_A, i }));
+      await store.upsert(collection, [...mine, point('other', [1, 0], { accountId: ACCOUNT_B })]);
+
+      const listed = await store.list(collection, { accountId: ACCOUNT_A });
+
+      expect(listed).toHaveLength(mine.length);
+      expect(new Set(listed.map((r) => r.id))).toEqual(new Set(mine.map((p) => p.id)));
+      expect(listed.find((r) => r.id === 'mine-2000')?.payload).toEqual({ accountId: ACCOUNT_A, i: 2000 });
+    });
+
     it('treats a collection that was never created as empty', async () => {
       expect(await store.query(`${collection}-missing`, { vector: [1, 0], limit: 3 })).toEqual([]);
+      expect(await store.list(`${collection}-missing`, { accountId: ACCOUNT_A })).toEqual([]);
       expect(await store.count(`${collection}-missing`)).toBe(0);
       await expect(store.delete(`${collection}-missing`, { ids: ['x'] })).resolves.toBeUndefined();
     });
@@ -226,6 +260,29 @@ export function describeVectorStoreContract(name: string, open: () => Promise<Ve
       expect(await store.count(collection)).toBe(0);
       await store.upsert(collection, [point('new', [1, 0, 0])]);
       expect((await store.query(collection, { vector: [1, 0, 0], limit: 1 }))[0]?.id).toBe('new');
+    });
+
+    it('takes a snapshot without changing the collection, and has nothing to save of a missing one', async () => {
+      await store.ensureCollection(collection, { dimension: 2, distance: 'cosine' });
+      await store.upsert(collection, [point('kept', [1, 0], { accountId: ACCOUNT_A }), point('other', [0, 1])]);
+
+      const result = await store.snapshot(collection, { keep: 2 });
+
+      // Only a store whose data dies with its server saves one (Qdrant); the others say there is none.
+      if (result) expect(result).toEqual({ taken: expect.stringMatching(/\S/), deleted: [] });
+      expect(await store.count(collection)).toBe(2);
+      expect((await store.query(collection, { vector: [1, 0], limit: 1 }))[0]).toMatchObject({
+        id: 'kept',
+        payload: { accountId: ACCOUNT_A },
+      });
+      expect(await store.snapshot(`${collection}-missing`)).toBeNull();
+    });
+
+    it('refuses to keep fewer than one snapshot, or a fraction of one', async () => {
+      await store.ensureCollection(collection, { dimension: 2, distance: 'cosine' });
+
+      await expect(store.snapshot(collection, { keep: 0 })).rejects.toBeInstanceOf(ValidationError);
+      await expect(store.snapshot(collection, { keep: 1.5 })).rejects.toBeInstanceOf(ValidationError);
     });
 
     it('shows what one client wrote to another client of the same backend', async (context) => {

@@ -131,6 +131,90 @@ describe('the Qdrant store', () => {
     });
   });
 
+  it('lists payloads by scrolling a page at a time, never asking for the vectors', async () => {
+    const store = new QdrantVectorStore({ url: qdrant.url, apiKey: 'qdrant-test-key' });
+    await store.ensureCollection('scroll', { dimension: 2, distance: 'cosine' });
+    await store.upsert(
+      'scroll',
+      Array.from({ length: 1_500 }, (_, i) => ({ id: `p-${i}`, vector: [1, i], payload: { accountId: 'a1' } })),
+    );
+    qdrant.requests.length = 0;
+
+    const listed = await store.list('scroll', { accountId: 'a1' });
+
+    expect(listed).toHaveLength(1_500);
+    expect(listed.every((r) => r.id.startsWith('p-') && !(ORIGINAL_ID_KEY in r.payload))).toBe(true);
+    const pages = qdrant.requests.filter((r) => r.path === '/collections/scroll/points/scroll');
+    expect(pages.map((r) => r.body)).toEqual([
+      {
+        limit: 1000,
+        with_payload: true,
+        with_vector: false,
+        filter: { must: [{ key: 'accountId', match: { value: 'a1' } }] },
+      },
+      {
+        limit: 1000,
+        with_payload: true,
+        with_vector: false,
+        filter: { must: [{ key: 'accountId', match: { value: 'a1' } }] },
+        offset: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      },
+    ]);
+  });
+
+  it('snapshots a collection through its API and deletes all but the newest `keep`, oldest by creation time', async () => {
+    const store = new QdrantVectorStore({ url: qdrant.url, apiKey: 'qdrant-test-key' });
+    await store.ensureCollection('snapshots', { dimension: 2, distance: 'cosine' });
+    await store.upsert('snapshots', [{ id: 'a', vector: [1, 0], payload: {} }]);
+    // Left by earlier tasks: each had its own peer id, so names do not sort by age.
+    const earlier = (peer: number, day: string) => ({
+      name: `snapshots-${peer}-${day}-02-00-07.snapshot`,
+      creation_time: `${day}T02:00:07`,
+      size: 2048,
+      checksum: null,
+    });
+    qdrant.snapshots('snapshots').push(earlier(9_000_000_000, '2026-11-20'), earlier(1_000, '2026-11-22'));
+    qdrant.requests.length = 0;
+
+    const first = await store.snapshot('snapshots', { keep: 2 });
+
+    expect(first).toEqual({
+      taken: expect.stringMatching(/^snapshots-\d+-[\d-]+\.snapshot$/),
+      deleted: [earlier(9_000_000_000, '2026-11-20').name],
+    });
+    expect(qdrant.requests.map((r) => [r.method, r.path, r.query])).toEqual([
+      ['POST', '/collections/snapshots/snapshots', { wait: 'true' }],
+      ['GET', '/collections/snapshots/snapshots', {}],
+      ['DELETE', `/collections/snapshots/snapshots/${earlier(9_000_000_000, '2026-11-20').name}`, { wait: 'true' }],
+    ]);
+
+    const second = await store.snapshot('snapshots', { keep: 2 });
+
+    expect(second?.deleted).toEqual([earlier(1_000, '2026-11-22').name]);
+    expect(
+      qdrant
+        .snapshots('snapshots')
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual([first!.taken, second!.taken].sort());
+  });
+
+  it('keeps the newest three snapshots of a collection unless told otherwise', async () => {
+    const store = new QdrantVectorStore({ url: qdrant.url, apiKey: 'qdrant-test-key' });
+    await store.ensureCollection('three', { dimension: 2, distance: 'cosine' });
+
+    const taken: string[] = [];
+    for (let i = 0; i < 5; i++) taken.push((await store.snapshot('three'))!.taken);
+
+    expect(new Set(taken).size).toBe(5);
+    expect(
+      qdrant
+        .snapshots('three')
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(taken.slice(2).sort());
+  });
+
   it('is refused without the API key', async () => {
     const store = new QdrantVectorStore({ url: qdrant.url });
 
@@ -145,6 +229,7 @@ describe('the Qdrant store', () => {
     const store = new QdrantVectorStore({ url: gone.url });
 
     await expect(store.count('anything')).rejects.toBeInstanceOf(RetryableUpstreamError);
+    await expect(store.snapshot('anything')).rejects.toBeInstanceOf(RetryableUpstreamError);
   });
 });
 

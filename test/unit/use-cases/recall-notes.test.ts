@@ -49,13 +49,13 @@ function world(embedder: Embedder = new LexicalHashingEmbedder()) {
   return { deps: { copy, vectors, embedder }, copy, vectors, acme };
 }
 
-/** Remembers every text it was asked to embed. */
-function recordingEmbedder(): Embedder & { texts: string[] } {
-  const inner = new LexicalHashingEmbedder();
+/** Remembers every text it was asked to embed, under the model (and dimension) it is given. */
+function recordingEmbedder(options: { model?: string; dimension?: number } = {}): Embedder & { texts: string[] } {
+  const inner = new LexicalHashingEmbedder({ dimension: options.dimension });
   const texts: string[] = [];
   return {
     dimension: inner.dimension,
-    model: inner.model,
+    model: options.model ?? inner.model,
     texts,
     embed: async (batch) => {
       texts.push(...batch);
@@ -68,7 +68,7 @@ describe('recalling an account’s notes', () => {
   it('indexes the text of every note and activity of the account', async () => {
     const { deps, vectors } = world();
 
-    expect(await indexAccountNotes(deps, ACME)).toEqual({ indexed: 5 });
+    expect(await indexAccountNotes(deps, ACME)).toEqual({ indexed: 5, embedded: 5, removed: 0 });
     expect(await vectors.count(ACTIVITY_TEXT_COLLECTION, { accountId: ACME, module: 'Notes' })).toBe(2);
   });
 
@@ -136,9 +136,65 @@ describe('recalling an account’s notes', () => {
     await indexAccountNotes(deps, ACME);
     copy.put({ ...acme, activities: [onboardingCall] });
 
-    await indexAccountNotes(deps, ACME);
-
+    expect(await indexAccountNotes(deps, ACME)).toEqual({ indexed: 1, embedded: 0, removed: 4 });
     expect(await vectors.count(ACTIVITY_TEXT_COLLECTION, { accountId: ACME })).toBe(1);
+  });
+
+  it('embeds nothing when an account whose notes did not change is indexed again', async () => {
+    const embedder = recordingEmbedder();
+    const { deps } = world(embedder);
+    await indexAccountNotes(deps, ACME);
+    embedder.texts.length = 0;
+
+    expect(await indexAccountNotes(deps, ACME)).toEqual({ indexed: 5, embedded: 0, removed: 0 });
+    expect(embedder.texts).toEqual([]);
+    expect((await recallNotes(deps, ACME, 'renewal price discount', 1))[0]?.activity.id).toBe(pricingNote.id);
+  });
+
+  it('embeds an edited note again, once, and only that one', async () => {
+    const embedder = recordingEmbedder();
+    const { deps, copy, acme } = world(embedder);
+    await indexAccountNotes(deps, ACME);
+    const edited = { ...onboardingCall, description: 'The customer now asks about a renewal discount.' };
+    copy.put({ ...acme, activities: acme.activities.map((a) => (a.id === onboardingCall.id ? edited : a)) });
+    embedder.texts.length = 0;
+
+    expect(await indexAccountNotes(deps, ACME)).toEqual({ indexed: 5, embedded: 1, removed: 0 });
+    expect(embedder.texts).toEqual([`${edited.subject}\n${edited.description}`]);
+    expect(await indexAccountNotes(deps, ACME)).toMatchObject({ embedded: 0 });
+  });
+
+  it('embeds a note whose masked text changed with the contact details it holds', async () => {
+    const embedder = recordingEmbedder();
+    const { deps, copy, acme } = world(embedder);
+    await indexAccountNotes(deps, ACME);
+    const unmasked = { ...invoiceNote, description: invoiceNote.description!.replace('jane.cooper@', 'j.cooper@') };
+    copy.put({ ...acme, activities: acme.activities.map((a) => (a.id === invoiceNote.id ? unmasked : a)) });
+
+    // The embedder only ever sees the masked text, which did not change.
+    expect(await indexAccountNotes(deps, ACME)).toMatchObject({ embedded: 0 });
+  });
+
+  it('embeds every note again for an embedder of another model, then nothing', async () => {
+    const { deps, vectors } = world();
+    await indexAccountNotes(deps, ACME);
+    const other = recordingEmbedder({ model: 'amazon.titan-embed-text-v2:0' });
+
+    expect(await indexAccountNotes({ ...deps, embedder: other }, ACME)).toEqual({
+      indexed: 5,
+      embedded: 5,
+      removed: 0,
+    });
+    expect(await indexAccountNotes({ ...deps, embedder: other }, ACME)).toMatchObject({ embedded: 0 });
+    expect(await vectors.count(ACTIVITY_TEXT_COLLECTION, { accountId: ACME, model: other.model })).toBe(5);
+  });
+
+  it('embeds every note again for an embedder of another dimension', async () => {
+    const { deps } = world();
+    await indexAccountNotes(deps, ACME);
+    const smaller = recordingEmbedder({ model: new LexicalHashingEmbedder().model, dimension: 128 });
+
+    expect(await indexAccountNotes({ ...deps, embedder: smaller }, ACME)).toMatchObject({ embedded: 5 });
   });
 
   it('recalls nothing for a query without a single meaningful word', async () => {

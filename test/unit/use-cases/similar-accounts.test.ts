@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { MemoryVectorStore } from '../../../shared/adapters/vectors/memory-vector-store.ts';
 import type { AccountSnapshot } from '../../../shared/domain/crm.ts';
 import { defaultDomainRules } from '../../../shared/domain/domain-rules.ts';
+import { accountFeatures } from '../../../shared/domain/memory/account-features.ts';
+import type { VectorPoint } from '../../../shared/ports/vector-store.ts';
 import {
   ACCOUNT_FEATURES_COLLECTION,
+  FEATURE_BATCH,
   findSimilarAccounts,
   indexAccountFeatures,
 } from '../../../shared/use-cases/similar-accounts.ts';
@@ -138,6 +141,49 @@ describe('similar accounts', () => {
 
     expect(await indexAccountFeatures(deps, [GAIA, ACME])).toEqual({ indexed: 1, removed: 1 });
     expect(await vectors.count(ACCOUNT_FEATURES_COLLECTION)).toBe(4);
+  });
+
+  it('loads the snapshots of a large org in batches, never one account at a time, with the same vectors', async () => {
+    const industries = ['Transportation', 'Banking', 'Retail', null];
+    const org = Array.from({ length: 2 * FEATURE_BATCH + 17 }, (_, i) =>
+      account(
+        `48768760001${String(i).padStart(8, '0')}`,
+        `Account ${i}`,
+        { industry: industries[i % 4]!, employees: 10 + i, annualRevenue: i % 3 ? 1_000 * i : null },
+        { deals: [aDeal({ amount: 500 * i })], activities: i % 2 ? [callDaysAgo(i % 90)] : [] },
+      ),
+    );
+    const { deps, vectors, copy } = world(org);
+    const batches: number[] = [];
+    const upserted: VectorPoint[] = [];
+    const upsert = vectors.upsert.bind(vectors);
+    vectors.upsert = async (collection, points) => {
+      upserted.push(...points);
+      return upsert(collection, points);
+    };
+    const counted = {
+      ...deps,
+      copy: {
+        ...copy,
+        loadSnapshot: () => Promise.reject(new Error('loaded one by one')),
+        loadSnapshots: (ids: readonly string[]) => {
+          batches.push(ids.length);
+          return copy.loadSnapshots(ids);
+        },
+      },
+    };
+
+    expect(await indexAccountFeatures(counted)).toEqual({ indexed: org.length, removed: 0 });
+    expect(batches).toEqual([FEATURE_BATCH, FEATURE_BATCH, 17]);
+    expect(upserted).toEqual(
+      [...org]
+        .sort((a, b) => a.account.name.localeCompare(b.account.name))
+        .map((s) => ({
+          id: s.account.id,
+          vector: accountFeatures(s, AS_OF, defaultDomainRules),
+          payload: { accountId: s.account.id, name: s.account.name, industry: s.account.industry },
+        })),
+    );
   });
 
   it('refuses an unknown account', async () => {
