@@ -47,7 +47,7 @@ export interface BundleResult {
  * notice), and only the commands we use are kept.
  */
 export function bundleFunctions(
-  specs: readonly FunctionSpec[],
+  specs: readonly Pick<FunctionSpec, 'id' | 'entry'>[],
   outDir: string = DEFAULT_FUNCTIONS_OUT_DIR,
 ): BundleResult {
   const started = performance.now();

@@ -15,7 +15,9 @@ export type Binding =
   | 'exports-write' // write and read exports
   | 'runs-start' // states:StartExecution on the account-analysis state machine
   | 'runs-respond' // states:SendTaskSuccess/SendTaskFailure for approvals
-  | 'runs-read'; // describe executions and read their history
+  | 'runs-read' // describe executions and read their history
+  | 'notify' // message people: ses:SendEmail as the configured identity (if e-mail is on), read the Slack secret
+  | 'notification-queue'; // sqs:SendMessage on the Zoho notification queue (the webhook hands notifications over)
 
 /**
  * How an API route is authenticated. Only `cognito` is enforced by API Gateway; the others are checked
@@ -63,6 +65,11 @@ export interface FunctionSpec {
     | 'notification-channel-check'
     | 'hourly-approval-reminders'
     | 'hourly-owner-briefs';
+  /**
+   * Invoked by an SQS event source mapping on this queue, in batches; the handler reports the messages
+   * it could not process (ReportBatchItemFailures) so only those are retried.
+   */
+  readonly consumes?: 'zoho-notifications';
 }
 
 // API Gateway gives up after 29 s, so an API function that runs longer only burns money.
@@ -236,9 +243,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     route: { method: 'POST', path: '/mcp', auth: 'cognito' },
   },
   {
+    // Zoho wants a quick 2xx: the webhook checks the token (kept in the Zoho secret) and the body, queues the
+    // notification and answers; sync-notifications applies it. The database is opened on every cold start.
     id: 'webhook-zoho-notifications',
     entry: 'functions/webhooks/zoho-notifications.ts',
-    binds: ['database', 'redis', 'zoho'],
+    binds: ['database', 'zoho', 'notification-queue'],
     route: { method: 'POST', path: '/api/webhooks/zoho', auth: 'webhook-token' },
   },
 
@@ -279,7 +288,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     id: 'workflow-request-approval',
     entry: 'functions/workflow/request-approval.ts',
-    binds: ['database', 'audit-write'],
+    binds: ['database', 'audit-write', 'notify'],
     aslPlaceholder: 'RequestApprovalFunctionArn',
   },
   {
@@ -307,13 +316,13 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     id: 'workflow-escalate-approval',
     entry: 'functions/workflow/escalate-approval.ts',
     // runs-respond: an approval decided just as the first wait timed out resumes the Escalate wait at once.
-    binds: ['database', 'audit-write', 'runs-respond'],
+    binds: ['database', 'audit-write', 'runs-respond', 'notify'],
     aslPlaceholder: 'EscalateApprovalFunctionArn',
   },
   {
     id: 'workflow-expire-approval',
     entry: 'functions/workflow/expire-approval.ts',
-    binds: ['database', 'audit-write'],
+    binds: ['database', 'audit-write', 'notify'],
     aslPlaceholder: 'ExpireApprovalFunctionArn',
   },
 
@@ -364,19 +373,30 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 60,
   },
 
+  // Zoho notifications queued by the webhook, applied to the CRM copy in batches of up to 10 (fetch the
+  // records from Zoho, write the copy); a replay is recognised in Redis and applied once.
+  {
+    id: 'sync-notifications',
+    entry: 'functions/sync/crm-notifications.ts',
+    binds: ['database', 'redis', 'zoho'],
+    consumes: 'zoho-notifications',
+    // A message names up to 100 records, each fetched from Zoho; ten of them must fit one invocation.
+    timeoutSeconds: 120,
+  },
+
   // Messages to people, run by EventBridge Scheduler: each reads the database and sends through the
   // Notifier (the outbox table, SES, Slack); a claim in the database makes every message go out once.
   {
     id: 'approval-reminders',
     entry: 'functions/sync/approval-reminders.ts',
-    binds: ['database'],
+    binds: ['database', 'notify'],
     schedule: 'hourly-approval-reminders',
     timeoutSeconds: 300,
   },
   {
     id: 'owner-briefs',
     entry: 'functions/sync/owner-briefs.ts',
-    binds: ['database'],
+    binds: ['database', 'notify'],
     schedule: 'hourly-owner-briefs',
     timeoutSeconds: 300,
   },
@@ -385,3 +405,40 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
 export const DEFAULT_MEMORY_MIB = 512;
 export const timeoutOf = (spec: FunctionSpec): number =>
   spec.timeoutSeconds ?? (spec.route ? API_TIMEOUT : TASK_TIMEOUT);
+
+/**
+ * A function that rotates a secret of the stateful stack, and is deployed there, beside the secret, its key and
+ * what the secret protects. It cannot be a FUNCTIONS entry: the secret's rotation schedule names the function,
+ * and naming a stateless-stack function from the stateful stack would make each stack depend on the other.
+ * It gets none of the app's environment or bindings (no database, no other secret): only what `rotates` needs.
+ */
+export interface RotationFunctionSpec {
+  /** Kebab-case id; also the bundle directory and the suffix of the deployed function name. */
+  readonly id: string;
+  /** Handler module relative to the repository root; it must export `handler`. */
+  readonly entry: string;
+  /**
+   * The secret it rotates. `redis-auth`: sergas/<stage>/redis-auth, the ElastiCache AUTH token. The function may
+   * read, write and relabel versions of that secret only, use the stage key through Secrets Manager only,
+   * modify and describe that replication group only, and reach Redis (6379) and HTTPS (AWS APIs) only.
+   */
+  readonly rotates: 'redis-auth';
+  readonly timeoutSeconds: number;
+  /** Days between scheduled rotations. */
+  readonly everyDays: number;
+}
+
+/** The deployed name of a rotation function (the stateless stack's alarms find it by this name). */
+export const rotationFunctionName = (stage: string, spec: Pick<RotationFunctionSpec, 'id'>): string =>
+  `sergas-${stage}-${spec.id}`;
+
+export const ROTATION_FUNCTIONS: readonly RotationFunctionSpec[] = [
+  {
+    id: 'rotate-redis-auth-token',
+    entry: 'functions/rotation/redis-auth-token.ts',
+    rotates: 'redis-auth',
+    // setSecret may wait for two modifications of the replication group (SET, then ROTATE), minutes each.
+    timeoutSeconds: 900,
+    everyDays: 30,
+  },
+];

@@ -2,7 +2,7 @@ import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { bundleFunctions, DEFAULT_FUNCTIONS_OUT_DIR } from './bundle-functions.ts';
 import { loadConfig, type SergasConfig } from './config.ts';
-import { FUNCTIONS } from './function-catalog.ts';
+import { FUNCTIONS, ROTATION_FUNCTIONS } from './function-catalog.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 import { StatelessStack } from './stacks/stateless-stack.ts';
 
@@ -57,11 +57,16 @@ export function buildSergasApp(options: SergasAppOptions = {}): SergasApp {
   Tags.of(app).add('project', 'sergas');
   Tags.of(app).add('stage', config.stage);
 
-  const bundle = bundleFunctions(FUNCTIONS, options.functionsOutDir ?? DEFAULT_FUNCTIONS_OUT_DIR);
+  const bundle = bundleFunctions(
+    [...FUNCTIONS, ...ROTATION_FUNCTIONS],
+    options.functionsOutDir ?? DEFAULT_FUNCTIONS_OUT_DIR,
+  );
 
   const stateful = new StatefulStack(app, `Sergas-${config.stage}-Stateful`, {
     env,
     config,
+    rotationFunctions: ROTATION_FUNCTIONS,
+    codeDirs: bundle.dirs,
     description: `Sergas ${config.stage}: network, data stores, buckets and secrets`,
     terminationProtection: config.stage === 'prod',
   });
@@ -71,6 +76,7 @@ export function buildSergasApp(options: SergasAppOptions = {}): SergasApp {
     stateful: stateful.resources,
     dependsOn: stateful,
     functions: FUNCTIONS,
+    rotationFunctions: ROTATION_FUNCTIONS,
     codeDirs: bundle.dirs,
     description: `Sergas ${config.stage}: functions, API, workflows and schedules`,
   });

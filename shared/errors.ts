@@ -132,6 +132,16 @@ export class NotificationFailedError extends AppError {
   }
 }
 
+/**
+ * A secret rotation step cannot go on: the secret or the version is not set up for rotation, or the new
+ * credential does not work. Retrying the same step will not fix it; the rotation stops and is reported failed.
+ */
+export class SecretRotationError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super('SECRET_ROTATION_FAILED', message, { status: 500, ...options });
+  }
+}
+
 /** Configuration is missing or invalid; lists every problem. */
 export class ConfigError extends AppError {
   constructor(problems: string[]) {

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge, nagResource } from '../nag.ts';
 
@@ -235,4 +236,47 @@ export function bindEmbeddings(fn: AppFunction, modelId: string): void {
       ],
     }),
   );
+}
+
+/** SES e-mail as one verified identity; absent when e-mail is off. */
+export interface SesSending {
+  /** SES_FROM_ADDRESS, passed to the function as is. */
+  readonly fromAddress: string;
+  /** The verified identity (domain or address) the From address belongs to. */
+  readonly identity: string;
+  readonly configurationSet: string | null;
+}
+
+/**
+ * Send messages to people: read the Slack webhook secret, and (when e-mail is configured) `ses:SendEmail`
+ * as exactly the configured identity, naming the configuration set too when there is one, since SES v2
+ * authorizes SendEmail against both.
+ */
+export function bindNotify(fn: AppFunction, slackSecret: secretsmanager.ISecret, email: SesSending | null): void {
+  bindSecret(fn, slackSecret);
+  fn.function.addEnvironment('SLACK_SECRET_ARN', slackSecret.secretArn);
+  if (!email) return;
+  const stack = Stack.of(fn);
+  const resources = [
+    stack.formatArn({ service: 'ses', resource: 'identity', resourceName: email.identity }),
+    ...(email.configurationSet
+      ? [stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: email.configurationSet })]
+      : []),
+  ];
+  fn.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources }));
+  fn.function.addEnvironment('SES_FROM_ADDRESS', email.fromAddress);
+  if (email.configurationSet) fn.function.addEnvironment('SES_CONFIGURATION_SET', email.configurationSet);
+}
+
+/** Send messages to one queue, and nothing else: no receive, no delete, no purge. */
+export function bindQueueSend(fn: AppFunction, queue: sqs.IQueue): void {
+  fn.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+  if (queue.encryptionMasterKey) {
+    fn.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [queue.encryptionMasterKey.keyArn],
+      }),
+    );
+  }
 }

@@ -1,19 +1,26 @@
-import { Duration, RemovalPolicy, SecretValue, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, SecretValue, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { SergasConfig } from '../config.ts';
-import type { NamedBucket } from '../constructs/app-function.ts';
+import { AppFunction, type NamedBucket } from '../constructs/app-function.ts';
 import { QdrantService } from '../constructs/qdrant-service.ts';
+import { type RotationFunctionSpec, rotationFunctionName } from '../function-catalog.ts';
 import { acknowledge } from '../nag.ts';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: SergasConfig;
+  /** The functions that rotate this stack's secrets (function-catalog.ts ROTATION_FUNCTIONS). */
+  readonly rotationFunctions: readonly RotationFunctionSpec[];
+  /** Function id → directory with its prebundled index.mjs. */
+  readonly codeDirs: ReadonlyMap<string, string>;
 }
 
 /** What the stateless stack builds on. */
@@ -29,6 +36,8 @@ export interface StatefulResources {
   readonly exportBucket: NamedBucket;
   readonly zohoSecret: secretsmanager.ISecret;
   readonly anthropicSecret: secretsmanager.ISecret;
+  /** `{"webhook_url": "…"}`: the Slack incoming webhook messages to people go to; empty leaves Slack off. */
+  readonly slackSecret: secretsmanager.ISecret;
 }
 
 const VPC_CIDR = '10.40.0.0/16';
@@ -71,7 +80,7 @@ export class StatefulStack extends Stack {
 
     const buckets = this.createBuckets(config, key);
     const database = this.createDatabase(config, vpc, key, functionsSecurityGroup);
-    const redis = this.createRedis(config, vpc, key, functionsSecurityGroup);
+    const redis = this.createRedis(config, vpc, key, functionsSecurityGroup, rotationOf(props, 'redis-auth'));
 
     const qdrant = new QdrantService(this, 'Qdrant', {
       vpc,
@@ -115,6 +124,18 @@ export class StatefulStack extends Stack {
       'Anthropic API keys are created in the Anthropic console; rotation is a manual, out-of-band procedure.',
     );
 
+    const slackSecret = new secretsmanager.Secret(this, 'SlackSecret', {
+      secretName: `sergas/${stage}/slack`,
+      description: 'Slack incoming webhook URL for messages to people (set out of band; empty = Slack off)',
+      encryptionKey: key,
+      secretObjectValue: { webhook_url: SecretValue.unsafePlainText('') },
+    });
+    acknowledge(
+      slackSecret,
+      'SMG4',
+      'Slack incoming webhook URLs are issued by the Slack app configuration; replacing one is a manual, out-of-band procedure.',
+    );
+
     this.resources = {
       vpc,
       functionsSecurityGroup,
@@ -126,6 +147,7 @@ export class StatefulStack extends Stack {
       exportBucket: buckets.exports,
       zohoSecret,
       anthropicSecret,
+      slackSecret,
     };
   }
 
@@ -323,6 +345,8 @@ export class StatefulStack extends Stack {
       cloudwatchLogsExports: ['postgresql'],
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
     });
+    // The instance creates /aws/rds/instance/<id>/postgresql itself on first export unless ours exists first;
+    // ours has the retention (and removal policy), so it must exist before the instance starts logging.
     instance.node.addDependency(postgresLogs);
     acknowledge(instance, 'RDS11', DEFAULT_PORT_REASON);
     if (!settings.database.multiAz) {
@@ -354,6 +378,7 @@ export class StatefulStack extends Stack {
     vpc: ec2.IVpc,
     key: kms.IKey,
     functionsSecurityGroup: ec2.ISecurityGroup,
+    rotation: { readonly spec: RotationFunctionSpec; readonly codeDir: string },
   ): StatefulResources['redis'] {
     const { settings, stage } = config;
     const securityGroup = new ec2.SecurityGroup(this, 'RedisSecurityGroup', {
@@ -380,11 +405,6 @@ export class StatefulStack extends Stack {
         passwordLength: 64,
       },
     });
-    acknowledge(
-      authSecret,
-      'SMG4',
-      'Rotating a Redis AUTH token needs the ROTATE/SET token strategy driven by a custom rotation function; not built yet.',
-    );
 
     const multiAz = settings.redis.replicas > 0;
     const replicationGroup = new elasticache.CfnReplicationGroup(this, 'Redis', {
@@ -417,9 +437,127 @@ export class StatefulStack extends Stack {
       );
     }
 
-    return {
-      endpoint: `${replicationGroup.attrPrimaryEndPointAddress}:${replicationGroup.attrPrimaryEndPointPort}`,
-      authSecret,
-    };
+    const endpoint = `${replicationGroup.attrPrimaryEndPointAddress}:${replicationGroup.attrPrimaryEndPointPort}`;
+    this.createRedisAuthRotation(config, rotation, { vpc, key, authSecret, replicationGroup, securityGroup, endpoint });
+    return { endpoint, authSecret };
   }
+
+  /**
+   * Secrets Manager rotates the AUTH token every `everyDays` through a function in the private subnets
+   * (functions/rotation/redis-auth-token.ts) that may touch exactly this secret, this replication group and
+   * Redis itself. Created here, with the secret: see RotationFunctionSpec for why not in the stateless stack.
+   */
+  private createRedisAuthRotation(
+    config: SergasConfig,
+    rotation: { readonly spec: RotationFunctionSpec; readonly codeDir: string },
+    redis: {
+      readonly vpc: ec2.IVpc;
+      readonly key: kms.IKey;
+      readonly authSecret: secretsmanager.ISecret;
+      readonly replicationGroup: elasticache.CfnReplicationGroup;
+      readonly securityGroup: ec2.ISecurityGroup;
+      readonly endpoint: string;
+    },
+  ): AppFunction {
+    const { settings, stage } = config;
+    const { spec, codeDir } = rotation;
+    const { vpc, key, authSecret, replicationGroup } = redis;
+
+    const securityGroup = new ec2.SecurityGroup(this, 'RedisRotationSecurityGroup', {
+      vpc,
+      description: 'Redis AUTH token rotation: Redis and HTTPS only',
+      allowAllOutbound: false,
+    });
+    // Secrets Manager and KMS answer on the VPC endpoints; ElastiCache's API has none here, so it goes through NAT.
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs over HTTPS');
+    securityGroup.connections.allowTo(redis.securityGroup, ec2.Port.tcp(REDIS_PORT), 'Redis AUTH token checks');
+
+    const fn = new AppFunction(this, 'RedisAuthRotation', {
+      functionName: rotationFunctionName(stage, spec),
+      entry: spec.entry,
+      codeDir,
+      serviceName: spec.id,
+      logLevel: settings.powertoolsLogLevel,
+      logRetention: settings.logRetention,
+      logRemovalPolicy: settings.removalPolicy,
+      vpc,
+      securityGroup,
+      environment: {
+        SERGAS_STAGE: stage,
+        REDIS_AUTH_SECRET_ARN: authSecret.secretArn,
+        REDIS_REPLICATION_GROUP_ID: replicationGroup.ref,
+        REDIS_ENDPOINT: redis.endpoint,
+      },
+      memoryMiB: 256,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+    });
+
+    // Written out rather than through RotationSchedule's grants, which add secretsmanager:GetRandomPassword on
+    // `*` (tokens come from the function's own CSPRNG) and a key policy statement.
+    fn.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          // A failed rotation's token is in a deprecated version, which only this lists (see the use case).
+          'secretsmanager:ListSecretVersionIds',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
+        resources: [authSecret.secretArn],
+      }),
+    );
+    fn.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [key.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com`,
+            'kms:EncryptionContext:SecretARN': authSecret.secretArn,
+          },
+        },
+      }),
+    );
+    fn.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticache:ModifyReplicationGroup', 'elasticache:DescribeReplicationGroups'],
+        resources: [
+          this.formatArn({
+            service: 'elasticache',
+            resource: 'replicationgroup',
+            resourceName: replicationGroup.ref,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+
+    const invoke = new lambda.CfnPermission(this, 'RedisAuthRotationInvoke', {
+      action: 'lambda:InvokeFunction',
+      functionName: fn.function.functionArn,
+      principal: 'secretsmanager.amazonaws.com',
+      sourceAccount: this.account,
+    });
+    // Secrets Manager starts the first rotation as soon as the schedule exists, so it must be allowed to call.
+    const schedule = new secretsmanager.CfnRotationSchedule(this, 'RedisAuthRotationSchedule', {
+      secretId: authSecret.secretArn,
+      rotationLambdaArn: fn.function.functionArn,
+      rotationRules: { scheduleExpression: `rate(${spec.everyDays} days)` },
+    });
+    schedule.node.addDependency(invoke);
+    return fn;
+  }
+}
+
+/** The rotation function for `secret` and its bundle; synth fails without them. */
+function rotationOf(
+  props: StatefulStackProps,
+  secret: RotationFunctionSpec['rotates'],
+): { spec: RotationFunctionSpec; codeDir: string } {
+  const spec = props.rotationFunctions.find((candidate) => candidate.rotates === secret);
+  if (!spec) throw new Error(`No rotation function for the ${secret} secret`);
+  const codeDir = props.codeDirs.get(spec.id);
+  if (!codeDir) throw new Error(`No bundle for function ${spec.id}`);
+  return { spec, codeDir };
 }

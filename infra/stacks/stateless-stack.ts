@@ -15,11 +15,21 @@ import {
   bindBucket,
   bindDatabase,
   bindEmbeddings,
+  bindNotify,
+  bindQueueSend,
   bindSecret,
   bindStateMachine,
 } from '../constructs/app-function.ts';
+import { NotificationQueue } from '../constructs/notification-queue.ts';
+import { OperationsMonitoring } from '../constructs/operations-monitoring.ts';
 import { SergasApi } from '../constructs/sergas-api.ts';
-import { DEFAULT_MEMORY_MIB, type FunctionSpec, timeoutOf } from '../function-catalog.ts';
+import {
+  DEFAULT_MEMORY_MIB,
+  type FunctionSpec,
+  type RotationFunctionSpec,
+  rotationFunctionName,
+  timeoutOf,
+} from '../function-catalog.ts';
 import { acknowledge, nagResource } from '../nag.ts';
 import type { StatefulResources } from './stateful-stack.ts';
 
@@ -34,6 +44,8 @@ export interface StatelessStackProps extends StackProps {
   /** Declared before any grant: KMS grants then name the account, not our roles, in the key policy. */
   readonly dependsOn: Stack;
   readonly functions: readonly FunctionSpec[];
+  /** The stateful stack's secret rotations: watched by name, since they are deployed there. */
+  readonly rotationFunctions: readonly RotationFunctionSpec[];
   /** Function id → directory with its prebundled index.mjs. */
   readonly codeDirs: ReadonlyMap<string, string>;
 }
@@ -45,6 +57,8 @@ export class StatelessStack extends Stack {
   readonly stateMachine: sfn.StateMachine;
   /** Starts one account-analysis execution per account (a DISTRIBUTED Map). */
   readonly batchStateMachine: sfn.StateMachine;
+  /** The alarms, their SNS topic and the operations dashboard. */
+  readonly monitoring: OperationsMonitoring;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -89,6 +103,13 @@ export class StatelessStack extends Stack {
       LOG_LEVEL: settings.powertoolsLogLevel.toLowerCase(),
     };
 
+    const consumers = props.functions.filter((spec) => spec.consumes === 'zoho-notifications');
+    const notificationQueue = new NotificationQueue(this, 'ZohoNotifications', {
+      queueName: `sergas-${stage}-zoho-notifications`,
+      consumerTimeout: Duration.seconds(Math.max(30, ...consumers.map(timeoutOf))),
+      maxReceiveCount: 5,
+    });
+
     const functions = new Map<string, AppFunction>();
     for (const spec of props.functions) {
       const codeDir = props.codeDirs.get(spec.id);
@@ -113,8 +134,17 @@ export class StatelessStack extends Stack {
             ? { REDIS_ENDPOINT: stateful.redis.endpoint, REDIS_AUTH_SECRET_ARN: stateful.redis.authSecret.secretArn }
             : {}),
           ...(spec.binds.includes('zoho') ? { ZOHO_SECRET_ARN: stateful.zohoSecret.secretArn } : {}),
-          ...(spec.binds.includes('anthropic') ? { ANTHROPIC_SECRET_ARN: stateful.anthropicSecret.secretArn } : {}),
+          ...(spec.binds.includes('anthropic')
+            ? {
+                ANTHROPIC_SECRET_ARN: stateful.anthropicSecret.secretArn,
+                // The budget the author stops at is the one the spend alarm watches.
+                LLM_DAILY_BUDGET_USD: String(config.llmDailyBudgetUsd),
+              }
+            : {}),
           ...(spec.binds.includes('embeddings') ? { EMBEDDING_MODEL_ID } : {}),
+          ...(spec.binds.includes('notification-queue')
+            ? { ZOHO_NOTIFICATION_QUEUE_URL: notificationQueue.queue.queueUrl }
+            : {}),
         },
         memoryMiB: spec.memoryMiB ?? DEFAULT_MEMORY_MIB,
         timeout: Duration.seconds(timeoutOf(spec)),
@@ -152,16 +182,41 @@ export class StatelessStack extends Stack {
           case 'runs-read':
             bindStateMachine(fn, stateMachineRef, 'read');
             break;
+          case 'notify':
+            bindNotify(fn, stateful.slackSecret, config.email);
+            break;
+          case 'notification-queue':
+            bindQueueSend(fn, notificationQueue.queue);
+            break;
         }
       }
       if (spec.route) this.api.addRoute(spec.route, fn.function);
+      if (spec.consumes === 'zoho-notifications') notificationQueue.addConsumer(fn.function);
       functions.set(spec.id, fn);
     }
     this.functions = functions;
 
     this.stateMachine = this.createStateMachine(config, stateMachineName, props.functions);
     this.batchStateMachine = this.createBatchStateMachine(config, props.functions, stateMachineRef);
-    this.createSchedules(config, props.functions);
+    const scheduleDeadLetters = this.createSchedules(config, props.functions);
+    this.monitoring = new OperationsMonitoring(this, 'Monitoring', {
+      stage,
+      thresholds: settings.alarms,
+      llmDailyBudgetUsd: config.llmDailyBudgetUsd,
+      alarmEmail: config.alarmEmail,
+      removalPolicy: settings.removalPolicy,
+      stateMachines: [
+        { name: 'account-analysis', stateMachine: this.stateMachine },
+        { name: 'batch-analysis', stateMachine: this.batchStateMachine },
+      ],
+      api: this.api.api,
+      streamedRoutes: props.functions.flatMap((spec) => (spec.route?.streaming ? [spec.route] : [])),
+      deadLetterQueues: [...scheduleDeadLetters, { name: 'zoho-notifications', queue: notificationQueue.deadLetters }],
+      unattendedFunctions: props.rotationFunctions.map((spec) => ({
+        name: spec.id,
+        functionName: rotationFunctionName(stage, spec),
+      })),
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url });
     new CfnOutput(this, 'PublicBaseUrl', { value: publicBaseUrl });
@@ -293,7 +348,9 @@ export class StatelessStack extends Stack {
     return stateMachine;
   }
 
-  private createSchedules(config: SergasConfig, specs: readonly FunctionSpec[]): void {
+  /** One schedule per scheduled function, each with its dead-letter queue (returned, by schedule name). */
+  private createSchedules(config: SergasConfig, specs: readonly FunctionSpec[]): { name: string; queue: sqs.IQueue }[] {
+    const deadLetterQueues: { name: string; queue: sqs.IQueue }[] = [];
     const timeZone = TimeZone.of(config.scheduleTimezone);
     const schedules = {
       // 02:00 local: the CRM is quiet and the day's analyses have finished.
@@ -345,6 +402,7 @@ export class StatelessStack extends Stack {
         'SQS3',
         'This queue is itself the dead-letter queue of the schedule and the sync function.',
       );
+      deadLetterQueues.push({ name: spec.schedule, queue: deadLetters });
 
       // Our own role so the one wildcard the target's grantInvoke adds (the function's versions) can be
       // acknowledged by name.
@@ -376,6 +434,7 @@ export class StatelessStack extends Stack {
         maxEventAge: plan.maxEventAge,
       });
     }
+    return deadLetterQueues;
   }
 
   private functionOf(id: string): AppFunction {

@@ -48,6 +48,8 @@ export const ConfigSchema = z.object({
   ZOHO_REFRESH_TOKEN: z.string().optional(),
   ZOHO_SECRET_ARN: z.string().optional(),
   ZOHO_NOTIFICATION_TOKEN: z.string().min(16).max(50).optional(),
+  /** On AWS: the SQS queue the webhook hands notifications to; without it they are applied as they come. */
+  ZOHO_NOTIFICATION_QUEUE_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Claude writes the recommendations when a key is set (on AWS it comes from ANTHROPIC_SECRET_ARN). */
   ANTHROPIC_API_KEY: z.string().optional(),
   ANTHROPIC_SECRET_ARN: z.string().optional(),
@@ -96,6 +98,13 @@ export const ConfigSchema = z.object({
     .regex(/^[\w-]+_\w+$/, 'a user pool id like eu-west-1_AbC123')
     .optional(),
   COGNITO_CLIENT_ID: z.string().min(1).optional(),
+  /**
+   * How the web pages sign people in: `cognito` (the default when the API takes Cognito ID tokens) shows an
+   * e-mail and password form that talks to Cognito from the browser; `local` takes a pasted token.
+   */
+  SERGAS_SIGN_IN: z.enum(['local', 'cognito']).optional(),
+  /** A Cognito-compatible endpoint for the pages' sign-in (LocalStack, cognito-local, a test's fake). */
+  COGNITO_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type Env = z.output<typeof ConfigSchema>;
@@ -146,6 +155,8 @@ export interface Config {
   workflow: { kind: 'step-functions'; stateMachineArn: string } | { kind: 'local' };
   /** The token Zoho echoes in notification callbacks; none means every callback is refused. */
   notificationToken: string | null;
+  /** Where accepted notifications go: an SQS queue a consumer drains, or applied inline before answering. */
+  notificationInbox: { kind: 'sqs'; queueUrl: string; region: string | null } | { kind: 'inline' };
   /** Who writes the recommendations: Claude with an API key, the deterministic rules without. */
   llm: {
     anthropicApiKey: string | null;
@@ -171,6 +182,11 @@ export interface Config {
   auth:
     | { kind: 'cognito'; userPoolId: string; clientId: string; region: string }
     | { kind: 'local'; secret: string | null; secretFile: string };
+  /**
+   * How the web pages sign people in: a pasted local token kept in an HttpOnly cookie, or Cognito's
+   * InitiateAuth called from the browser (`endpoint`: Cognito's regional endpoint unless overridden).
+   */
+  signIn: { kind: 'local' } | { kind: 'cognito'; region: string; clientId: string; endpoint: string };
   api: { corsOrigins: string[]; rateLimitPerMinute: number };
 }
 
@@ -185,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   ];
   const rules = tenantRules(env);
   problems.push(...rules.problems);
+  if (parsed.success) problems.push(...signInProblems(parsed.data));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const home = isAbsolute(e.SERGAS_HOME) ? e.SERGAS_HOME : resolve(e.SERGAS_HOME);
@@ -208,6 +225,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { kind: 'step-functions', stateMachineArn: e.STATE_MACHINE_ARN }
       : { kind: 'local' },
     notificationToken: e.ZOHO_NOTIFICATION_TOKEN ?? null,
+    notificationInbox: e.ZOHO_NOTIFICATION_QUEUE_URL
+      ? { kind: 'sqs', queueUrl: e.ZOHO_NOTIFICATION_QUEUE_URL, region: e.AWS_REGION ?? null }
+      : { kind: 'inline' },
     llm: {
       anthropicApiKey: e.ANTHROPIC_API_KEY?.trim() || null,
       model: e.ANTHROPIC_MODEL,
@@ -239,6 +259,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             region: e.COGNITO_USER_POOL_ID.split('_')[0]!,
           }
         : { kind: 'local', secret: e.SERGAS_JWT_SECRET ?? null, secretFile: resolve(home, 'jwt-secret') },
+    signIn: signInConfig(e),
     api: {
       corsOrigins:
         e.SERGAS_CORS_ORIGINS.length > 0
@@ -248,6 +269,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             : [],
       rateLimitPerMinute: e.SERGAS_RATE_LIMIT,
     },
+  };
+}
+
+const signInKind = (e: Env) =>
+  e.SERGAS_SIGN_IN ?? (e.COGNITO_USER_POOL_ID && e.COGNITO_CLIENT_ID ? 'cognito' : 'local');
+const cognitoRegion = (e: Env) => e.COGNITO_USER_POOL_ID?.split('_')[0] ?? e.AWS_REGION;
+
+/** Cognito sign-in needs the app client and its region (from the pool id, else AWS_REGION). */
+function signInProblems(e: Env): string[] {
+  if (signInKind(e) !== 'cognito') return [];
+  return [
+    ...(e.COGNITO_CLIENT_ID ? [] : ['COGNITO_CLIENT_ID: is required when SERGAS_SIGN_IN is cognito']),
+    ...(cognitoRegion(e)
+      ? []
+      : ['COGNITO_USER_POOL_ID: is required (or AWS_REGION) when SERGAS_SIGN_IN is cognito, to find its region']),
+  ];
+}
+
+function signInConfig(e: Env): Config['signIn'] {
+  const region = cognitoRegion(e);
+  if (signInKind(e) !== 'cognito' || !region || !e.COGNITO_CLIENT_ID) return { kind: 'local' };
+  return {
+    kind: 'cognito',
+    region,
+    clientId: e.COGNITO_CLIENT_ID,
+    endpoint: e.COGNITO_ENDPOINT ?? `https://cognito-idp.${region}.amazonaws.com/`,
   };
 }
 

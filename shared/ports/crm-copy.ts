@@ -87,6 +87,12 @@ export interface CrmCopyReader {
    * known) and activities including notes (kind 'note'), newest first; null for an unknown account.
    */
   loadSnapshot(accountId: string): Promise<Omit<AccountSnapshot, 'baseline'> | null>;
+  /**
+   * The snapshots of many accounts at once, each exactly as {@link CrmCopyReader.loadSnapshot} gives it,
+   * by account id; accounts the copy does not hold are absent. A few set-based queries whatever the number
+   * of ids, for jobs over the whole org (the full sync's feature indexing); callers bound the batch size.
+   */
+  loadSnapshots(accountIds: readonly string[]): Promise<Map<string, Omit<AccountSnapshot, 'baseline'>>>;
   /** A CRM user (account owner) by id; null when the copy has none. */
   getOwner(ownerId: string): Promise<Owner | null>;
   /** Accounts by name, optionally only one owner's. */

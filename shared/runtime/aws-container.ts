@@ -4,11 +4,13 @@ import { MemoryCache } from '../adapters/cache/memory-cache.ts';
 import { RedisCache } from '../adapters/cache/redis-cache.ts';
 import { migrate } from '../adapters/db/migrate.ts';
 import { PgDb } from '../adapters/db/pg-db.ts';
+import { EmfOperationalMetrics } from '../adapters/metrics/emf-operational-metrics.ts';
 import { type Config, loadConfig } from '../config/config.ts';
 import { ZOHO_DATA_CENTRE_CODES, type ZohoDataCentre, zohoEndpoints } from '../config/zoho-data-centres.ts';
 import { ConfigError } from '../errors.ts';
 import type { WorkflowEngine } from '../ports/workflow-engine.ts';
 import { assembleContainer, type Container } from './container.ts';
+import { logger, metrics } from './observability.ts';
 
 const unbound = async (): Promise<never> => {
   throw new ConfigError(['STATE_MACHINE_ARN: this function is not bound to the state machine']);
@@ -43,8 +45,16 @@ export async function awsContainer(env: Record<string, string | undefined> = pro
 
   let cache = env.REDIS_URL ? RedisCache.connect(env.REDIS_URL) : null;
   if (!cache && env.REDIS_ENDPOINT) {
-    const auth = env.REDIS_AUTH_SECRET_ARN ? (await secrets.json(env.REDIS_AUTH_SECRET_ARN)).token : undefined;
-    cache = RedisCache.connect(`rediss://${auth ? `:${encodeURIComponent(auth)}@` : ''}${env.REDIS_ENDPOINT}`);
+    const authSecretArn = env.REDIS_AUTH_SECRET_ARN;
+    // The token is rotated (functions/rotation/redis-auth-token.ts): once ElastiCache drops the one read here,
+    // the cache reads the secret again and reconnects instead of failing until the next cold start.
+    const auth = authSecretArn
+      ? {
+          password: (await secrets.json(authSecretArn)).token ?? '',
+          refresh: async () => (await secrets.fresh(authSecretArn)).token ?? '',
+        }
+      : undefined;
+    cache = RedisCache.connect(`rediss://${env.REDIS_ENDPOINT}`, undefined, auth);
   }
 
   const zoho = env.ZOHO_SECRET_ARN ? await secrets.json(env.ZOHO_SECRET_ARN) : {};
@@ -80,6 +90,10 @@ export async function awsContainer(env: Record<string, string | undefined> = pro
         ? new SfnWorkflowEngine({ 'account-analysis': env.STATE_MACHINE_ARN })
         : missingStateMachine,
     onClose: () => db.close(),
+    // Buffered per invocation and written as EMF by the handler wrappers (publishMetrics).
+    metrics: new EmfOperationalMetrics(metrics, {
+      onError: (error, name) => logger.warn('metric not recorded', { metric: name, error: (error as Error).message }),
+    }),
   });
 }
 

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { ClaudeRecommendationAuthor } from '../adapters/anthropic/claude-recommendation-author.ts';
+import { SqsNotificationInbox } from '../adapters/aws/sqs-notification-inbox.ts';
 import { MemoryCache } from '../adapters/cache/memory-cache.ts';
 import { RedisCache } from '../adapters/cache/redis-cache.ts';
 import { migrate } from '../adapters/db/migrate.ts';
@@ -21,6 +23,8 @@ import { SqlRunEvents } from '../adapters/db/sql-run-events.ts';
 import { SqlRunRepository } from '../adapters/db/sql-run-repository.ts';
 import { BedrockTitanEmbedder } from '../adapters/embeddings/bedrock-titan-embedder.ts';
 import { LexicalHashingEmbedder } from '../adapters/embeddings/lexical-hashing-embedder.ts';
+import { InlineNotificationInbox } from '../adapters/inbox/inline-notification-inbox.ts';
+import { LoggedOperationalMetrics } from '../adapters/metrics/logged-operational-metrics.ts';
 import { FanOutNotifier, type NotificationChannel } from '../adapters/notifications/fan-out-notifier.ts';
 import { OutboxNotifier } from '../adapters/notifications/outbox-notifier.ts';
 import { SesEmailNotifier } from '../adapters/notifications/ses-email-notifier.ts';
@@ -55,13 +59,17 @@ import type { CrmLinkReader, KnowledgeGraph } from '../ports/knowledge-graph.ts'
 import type { Listings } from '../ports/listings.ts';
 import type { LlmUsageLog } from '../ports/llm-usage.ts';
 import type { NotificationChannels } from '../ports/notification-channels.ts';
+import type { NotificationInbox } from '../ports/notification-inbox.ts';
 import type { NotificationLedger, Notifier, OutboxReader } from '../ports/notifier.ts';
+import type { OperationalMetrics } from '../ports/operational-metrics.ts';
 import { type RecommendationAuthor, ruleRecommendationAuthor } from '../ports/recommendation-author.ts';
 import type { RecommendationRepository } from '../ports/recommendations.ts';
 import type { RunEvents } from '../ports/run-events.ts';
 import type { RunRepository } from '../ports/runs.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import type { WorkflowEngine } from '../ports/workflow-engine.ts';
+import { type ApplyNotificationDeps, applyVerifiedCrmNotification } from '../use-cases/apply-crm-notification.ts';
+import { withMeteredLlmSpend } from '../use-cases/meter-llm-spend.ts';
 import { approvalUrl } from '../use-cases/notify-approval.ts';
 import { withRecordedAcceptance } from '../use-cases/record-recommendation-outcomes.ts';
 import { withApprovalEvents, withRunEvents } from '../use-cases/run-events.ts';
@@ -78,6 +86,8 @@ export interface Container {
   crmTiers(): TierStatus[];
   /** Zoho's watch channels, through which it calls our webhook on every change. */
   channels: NotificationChannels;
+  /** Where the webhook hands accepted notifications: an SQS queue on AWS, applied at once locally. */
+  notificationInbox: NotificationInbox;
   copy: CrmCopy;
   /** Emits the run's AG-UI events (RUN_STARTED, STEP_*, RUN_FINISHED/RUN_ERROR) into `events` as its status changes. */
   runs: RunRepository;
@@ -111,6 +121,8 @@ export interface Container {
   /** Which reminders and briefs went out, so each goes out once. */
   notificationLedger: NotificationLedger;
   workflow: WorkflowEngine;
+  /** The numbers behind the alarms: EMF on Lambda, the debug log elsewhere. */
+  metrics: OperationalMetrics;
   clock: Clock;
   rules: DomainRules;
   newId: () => string;
@@ -195,6 +207,18 @@ export function openNotifications(
 }
 
 /**
+ * Zoho notifications the webhook accepted: queued on SQS when ZOHO_NOTIFICATION_QUEUE_URL is set (AWS;
+ * functions/sync/crm-notifications.ts applies them), else applied before the webhook answers.
+ */
+export function openNotificationInbox(config: Config, deps: ApplyNotificationDeps): NotificationInbox {
+  if (config.notificationInbox.kind === 'sqs') {
+    const { queueUrl, region } = config.notificationInbox;
+    return new SqsNotificationInbox(new SQSClient(region ? { region } : {}), queueUrl);
+  }
+  return new InlineNotificationInbox((notification) => applyVerifiedCrmNotification(deps, notification));
+}
+
+/**
  * The composition root. Callers supply what differs between AWS and local (the database handle when
  * it is shared, the Zoho connection, the workflow engine); everything else is picked from config.
  */
@@ -209,10 +233,14 @@ export function assembleContainer(parts: {
   databaseHasPgvector?: boolean;
   /** Releases what the caller opened (the database, servers); the cache is closed here. */
   onClose?: () => Promise<void>;
+  /** Where operational metrics go (EMF on Lambda); by default the debug log. */
+  metrics?: OperationalMetrics;
 }): Container {
   const { config, db, cache } = parts;
+  const metrics =
+    parts.metrics ?? new LoggedOperationalMetrics((message, attributes) => logger.debug(message, attributes));
   // Remaining Zoho credits, read off every response and shared through the cache, decide who may call.
-  const budget = new CreditBudget({ cache });
+  const budget = new CreditBudget({ cache, metrics });
   // MCP first when there is an endpoint (the sandbox serves one), then REST, which has what MCP lacks
   // (users, the deletion log). The tiers' own GET retries are off: the tiered client retries with jitter
   // and fails over. Both spend the same org's credits, so both go through the budget.
@@ -232,11 +260,12 @@ export function assembleContainer(parts: {
     // through REST when it fails.
     bulkRead: new ZohoBulkReadClient({ tokens, fetch: budget.wrap(fetch), ...apiDomain }),
   });
-  const llmUsage = new SqlLlmUsageLog(db);
+  const llmUsage = withMeteredLlmSpend(new SqlLlmUsageLog(db), metrics);
   const graph = new SqlKnowledgeGraph(db);
   const clock = parts.clock ?? systemClock;
   const events = new SqlRunEvents(db);
   const runs = withRunEvents(new SqlRunRepository(db), events, clock);
+  const copy = new SqlCrmCopy(db);
   const partial = {
     config,
     db,
@@ -245,13 +274,15 @@ export function assembleContainer(parts: {
     crmFor: (priority: CrmPriority) => budgetedCrmClient(crm, budget, priority),
     crmTiers: () => crm.tierStatus(),
     channels: new ZohoNotificationChannels({ tokens, fetch: budget.wrap(fetch), ...apiDomain }),
-    copy: new SqlCrmCopy(db),
+    copy,
+    notificationInbox: openNotificationInbox(config, { crm, copy, cache, clock }),
     runs,
     events,
     recommendations: withRecordedAcceptance(new SqlRecommendationRepository(db), graph),
     graph,
     crmLinks: new SqlCrmLinks(db),
     llmUsage,
+    metrics,
     author: recommendationAuthorFor(config, llmUsage, parts.clock ?? systemClock),
     vectors: openVectorStore(config, db, parts.databaseHasPgvector),
     embedder: openEmbedder(config),

@@ -18,7 +18,7 @@ import {
 import { resolveAccessScope } from '../use-cases/access.ts';
 import type { Container } from './container.ts';
 import { getContainer } from './current-container.ts';
-import { logger, tracer } from './observability.ts';
+import { logger, publishMetrics, tracer } from './observability.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 const RATE_WINDOW_SECONDS = 60;
@@ -29,13 +29,22 @@ export const json = (statusCode: number, body: unknown): APIGatewayProxyResult =
   body: JSON.stringify(body),
 });
 
-export const html = (statusCode: number, body: string): APIGatewayProxyResult => ({
+/**
+ * An HTML page. `connectSrc`: origins besides our own the page's script may call (only Cognito's endpoint,
+ * for pages that sign in or refresh tokens in the browser); everything else stays 'self'.
+ */
+export const html = (
+  statusCode: number,
+  body: string,
+  options: { connectSrc?: readonly string[] } = {},
+): APIGatewayProxyResult => ({
   statusCode,
   headers: {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
-    'content-security-policy':
-      "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline' 'self'; frame-ancestors 'none'",
+    'content-security-policy': `default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline' 'self'${
+      options.connectSrc?.length ? `; connect-src 'self' ${options.connectSrc.join(' ')}` : ''
+    }; frame-ancestors 'none'`,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
   },
@@ -109,7 +118,8 @@ export interface HttpHandlerOptions {
    * local API server locally, and the handler again). `optional`: anonymous callers are served too.
    */
   auth?: 'required' | 'optional';
-  onError?: (error: unknown, event: APIGatewayProxyEvent) => APIGatewayProxyResult;
+  /** The answer to an error; `deps` is there unless the container itself failed (pages read the config). */
+  onError?: (error: unknown, event: APIGatewayProxyEvent, deps: Container | undefined) => APIGatewayProxyResult;
 }
 
 type Handle = (event: APIGatewayProxyEvent, deps: Container, request: RequestContext) => Promise<APIGatewayProxyResult>;
@@ -251,7 +261,7 @@ export function httpHandler(handle: Handle, options: HttpHandlerOptions | HttpHa
         },
       });
     } catch (error) {
-      result = onError(error, event);
+      result = onError(error, event, deps);
       if (error instanceof RateLimitedError) {
         result = { ...result, headers: { ...result.headers, 'retry-after': String(error.retryAfterSeconds) } };
       }
@@ -262,5 +272,6 @@ export function httpHandler(handle: Handle, options: HttpHandlerOptions | HttpHa
     return deps ? { ...result, headers: { ...result.headers, ...corsHeaders(event.headers, deps.config) } } : result;
   })
     .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger));
+    .use(injectLambdaContext(logger))
+    .use(publishMetrics());
 }

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 import type { Container } from './container.ts';
 import { getContainer } from './current-container.ts';
-import { logger, tracer } from './observability.ts';
+import { logger, publishMetrics, tracer } from './observability.ts';
 
 /**
  * A Step Functions task handler: parse the payload, run one use case, return its result. Errors are
@@ -26,5 +26,6 @@ export function workflowTask<S extends z.ZodType>(
     return (await run(await getContainer(), parsed.data)) ?? null;
   })
     .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger));
+    .use(injectLambdaContext(logger))
+    .use(publishMetrics());
 }

@@ -14,15 +14,9 @@ import type { Cache } from '../ports/cache.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CrmClient, CrmModule, ZohoRecord } from '../ports/crm-client.ts';
 import type { CrmCopy } from '../ports/crm-copy.ts';
+import type { CrmNotification, NotificationApplied, VerifiedCrmNotification } from '../ports/notification-inbox.ts';
 
-export interface CrmNotification {
-  channel_id: string;
-  module: string;
-  operation: string;
-  ids: string[];
-  token: string;
-  server_time: number;
-}
+export type { CrmNotification, NotificationApplied, VerifiedCrmNotification };
 
 export interface ApplyNotificationDeps {
   crm: CrmClient;
@@ -37,22 +31,55 @@ const DEDUP_TTL_SECONDS = 24 * 3600;
 const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /**
+ * The token echoed in the body must be the one we registered the channel with. Returns what applying
+ * needs and nothing more: no token, and none of Zoho's other fields (affected field values among them).
+ */
+export function verifyCrmNotification(
+  notification: CrmNotification,
+  expectedToken: string | null,
+): VerifiedCrmNotification {
+  if (!expectedToken || !sameSecret(notification.token, expectedToken)) {
+    throw new UnauthorizedError('The notification token does not match the registered channel');
+  }
+  const { channel_id, module, operation, ids, server_time } = notification;
+  return { channel_id, module, operation, ids, server_time };
+}
+
+/**
  * Zoho says records changed (ids only).
  * 1. the token echoed in the body must be the one we registered the channel with
- * 2. each notification is applied once: a repeat (Zoho retries) is recognised in the cache
- * 3. the records are fetched and written to the copy with the same mapping and hash check as the sync;
- *    deleted ones are marked deleted (kept, hidden), as the incremental sync does
+ * 2-3. applied as {@link applyVerifiedCrmNotification} says
  */
 export async function applyCrmNotification(
   deps: ApplyNotificationDeps,
   input: { notification: CrmNotification; expectedToken: string | null },
-) {
-  const n = input.notification;
-  if (!input.expectedToken || !sameSecret(n.token, input.expectedToken)) {
-    throw new UnauthorizedError('The notification token does not match the registered channel');
-  }
+): Promise<NotificationApplied> {
+  return applyVerifiedCrmNotification(deps, verifyCrmNotification(input.notification, input.expectedToken));
+}
+
+/**
+ * A notification whose token was checked (by the webhook, before it was queued).
+ * 2. each notification is applied once: a repeat (Zoho retries) is recognised in the cache; a failed
+ *    attempt gives its claim back, so the retry (Zoho's, or the queue's redelivery) is applied, not skipped
+ * 3. the records are fetched and written to the copy with the same mapping and hash check as the sync;
+ *    deleted ones are marked deleted (kept, hidden), as the incremental sync does
+ */
+export async function applyVerifiedCrmNotification(
+  deps: ApplyNotificationDeps,
+  n: VerifiedCrmNotification,
+): Promise<NotificationApplied> {
   const key = `zoho-notification:${n.channel_id}:${n.module}:${n.operation}:${n.server_time}:${[...n.ids].sort().join(',')}`;
   if (!(await deps.cache.setIfAbsent(key, '1', DEDUP_TTL_SECONDS))) return { duplicate: true, applied: 0, skipped: [] };
+  try {
+    return await applyOnce(deps, n);
+  } catch (error) {
+    // The cache failing too must not hide why the notification failed.
+    await deps.cache.delete(key).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function applyOnce(deps: ApplyNotificationDeps, n: VerifiedCrmNotification): Promise<NotificationApplied> {
   if (!MODULES.has(n.module)) return { duplicate: false, applied: 0, skipped: n.ids };
   const module = n.module as CrmModule;
   if (n.operation === 'delete') {

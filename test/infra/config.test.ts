@@ -34,4 +34,29 @@ describe('CDK app context', () => {
     });
     expect(() => loadConfig(bad, {})).toThrow(/stage[\s\S]*account[\s\S]*availabilityZones[\s\S]*scheduleTimezone/);
   });
+
+  it('turns e-mail on with sesFromAddress, the identity defaulting to its domain', () => {
+    expect(loadConfig(contextOf({}), {}).email).toBeNull();
+    expect(loadConfig(contextOf({ sesFromAddress: 'Sergas <sergas@mail.northpeak.io>' }), {}).email).toEqual({
+      fromAddress: 'Sergas <sergas@mail.northpeak.io>',
+      identity: 'mail.northpeak.io',
+      configurationSet: null,
+    });
+    const explicit = contextOf({
+      sesFromAddress: 'sergas@mail.northpeak.io',
+      sesIdentity: 'sergas@mail.northpeak.io',
+      sesConfigurationSet: 'sergas-prod',
+    });
+    expect(loadConfig(explicit, {}).email).toEqual({
+      fromAddress: 'sergas@mail.northpeak.io',
+      identity: 'sergas@mail.northpeak.io',
+      configurationSet: 'sergas-prod',
+    });
+  });
+
+  it('rejects a bad sender, identity or configuration set, and SES settings without a sender', () => {
+    const bad = contextOf({ sesFromAddress: 'sergas', sesIdentity: 'not a domain', sesConfigurationSet: 'a b' });
+    expect(() => loadConfig(bad, {})).toThrow(/sesFromAddress[\s\S]*sesIdentity[\s\S]*sesConfigurationSet/);
+    expect(() => loadConfig(contextOf({ sesConfigurationSet: 'sergas-prod' }), {})).toThrow(/need sesFromAddress/);
+  });
 });

@@ -8,9 +8,9 @@ describe('the scheduled message functions in the catalog', () => {
   it.each([
     ['approval-reminders', 'functions/sync/approval-reminders.ts', 'hourly-approval-reminders'],
     ['owner-briefs', 'functions/sync/owner-briefs.ts', 'hourly-owner-briefs'],
-  ])('%s runs %s on the %s schedule, bound to the database only', (id, entry, schedule) => {
+  ])('%s runs %s on the %s schedule, bound to the database and the notify channels only', (id, entry, schedule) => {
     const spec = FUNCTIONS.find((fn) => fn.id === id);
-    expect(spec).toMatchObject({ entry, schedule, binds: ['database'] });
+    expect(spec).toMatchObject({ entry, schedule, binds: ['database', 'notify'] });
     expect(spec?.route).toBeUndefined();
     expect(existsSync(new URL(entry, repoRoot))).toBe(true);
   });

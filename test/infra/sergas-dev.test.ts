@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeMessagingAssertions } from './support/messaging-assertions.ts';
 import { describeCommonAssertions } from './support/stage-assertions.ts';
 import { type SynthesizedStage, synthStage } from './support/synth-stage.ts';
 
@@ -11,6 +12,7 @@ afterAll(() => dev?.dispose());
 
 describe('dev stage', () => {
   describeCommonAssertions(() => dev);
+  describeMessagingAssertions(() => dev);
 
   it('stays cheap and easy to tear down', () => {
     dev.stateful.hasResourceProperties('AWS::RDS::DBInstance', { DeletionProtection: false, MultiAZ: false });

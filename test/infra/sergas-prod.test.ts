@@ -1,17 +1,23 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeMessagingAssertions } from './support/messaging-assertions.ts';
 import { describeCommonAssertions } from './support/stage-assertions.ts';
 import { type SynthesizedStage, synthStage } from './support/synth-stage.ts';
 
 // One synth (bundling included) for the whole file: it is the expensive part.
 let prod: SynthesizedStage;
 beforeAll(() => {
-  prod = synthStage('prod');
+  // Prod sends e-mail through SES (dev does not), so both sides of the notify binding are synthesized.
+  prod = synthStage('prod', {
+    sesFromAddress: 'Sergas <sergas@mail.northpeak.io>',
+    sesConfigurationSet: 'sergas-prod',
+  });
 });
 afterAll(() => prod?.dispose());
 
 describe('prod stage', () => {
   describeCommonAssertions(() => prod);
+  describeMessagingAssertions(() => prod);
 
   it('protects the database from deletion and keeps it through stack deletion', () => {
     prod.stateful.hasResource('AWS::RDS::DBInstance', {

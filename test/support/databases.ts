@@ -68,3 +68,24 @@ export function databases(): [string, () => Promise<TestDatabase>][] {
     ['pglite', freshPglite],
   ];
 }
+
+/** A database for a whole local stack (`openLocalContainer`), which migrates it itself. */
+export interface StackDatabase {
+  /** What to add to the stack's environment: nothing for the embedded PGlite, DATABASE_URL for Postgres. */
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+/** For `describe.each` over a local stack: its embedded PGlite, and a fresh database on the real Postgres. */
+export function stackDatabases(): [string, () => Promise<StackDatabase>][] {
+  return [
+    ['pglite', async () => ({ env: {}, drop: async () => undefined })],
+    [
+      'postgres',
+      async () => {
+        const database = await freshEmptyPostgres();
+        return { env: { DATABASE_URL: database.url! }, drop: () => database.drop() };
+      },
+    ],
+  ];
+}

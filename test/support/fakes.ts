@@ -1,3 +1,4 @@
+import { isHeldByDeferral } from '../../shared/domain/approval-policy.ts';
 import { ApprovalAlreadyDecidedError, ApprovalExpiredError, NotFoundError } from '../../shared/errors.ts';
 import type { Approval, ApprovalRepository, ClaimDecision } from '../../shared/ports/approvals.ts';
 import type { AuditEntry, AuditLog, RecordedAuditEntry } from '../../shared/ports/audit-log.ts';
@@ -58,8 +59,16 @@ export class FakeApprovals implements ApprovalRepository {
     });
     return row;
   }
-  async listPending() {
-    return [...this.rows.values()].filter((a) => a.status === 'pending');
+  async listPending(filter: { runId?: string } = {}) {
+    return [...this.rows.values()].filter(
+      (a) => a.status === 'pending' && (filter.runId === undefined || a.runId === filter.runId),
+    );
+  }
+  async backlog(now: Date) {
+    const since = [...this.rows.values()]
+      .filter((a) => a.status === 'pending' && !(a.deferredUntil && a.deferredUntil > now))
+      .map((a) => Math.max(a.createdAt.getTime(), a.deferredUntil?.getTime() ?? 0));
+    return { waiting: since.length, oldestWaitingSince: since.length > 0 ? new Date(Math.min(...since)) : null };
   }
   async escalate(
     recommendationId: string,
@@ -68,6 +77,10 @@ export class FakeApprovals implements ApprovalRepository {
     const row = await this.getByRecommendation(recommendationId);
     if (!row) return null;
     if (row.status !== 'pending') return { approval: row, escalated: false };
+    if (isHeldByDeferral(row, e.at).deferring) {
+      row.taskToken = e.taskToken;
+      return { approval: row, escalated: false };
+    }
     const escalated = row.escalatedAt === null;
     Object.assign(row, {
       taskToken: e.taskToken,
@@ -79,7 +92,7 @@ export class FakeApprovals implements ApprovalRepository {
   }
   async expire(recommendationId: string, at: Date) {
     const row = await this.getByRecommendation(recommendationId);
-    if (row?.status !== 'pending') return null;
+    if (row?.status !== 'pending' || isHeldByDeferral(row, at).held) return null;
     Object.assign(row, { status: 'expired', decidedAt: at, reason: 'no decision in time' });
     return row;
   }

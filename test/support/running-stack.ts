@@ -25,8 +25,12 @@ export interface RunningStack {
 /**
  * `sergas start` in a fresh home on free ports, with a demo org of `accounts`, and an admin created through
  * the CLI. The per-person rate limit is raised: these tests poll, and the limit itself is tested elsewhere.
+ * `extraEnv` is added to the stack's and the CLI's environment (e.g. Cognito sign-in settings).
  */
-export async function startStackWithAdmin(accounts: number): Promise<RunningStack> {
+export async function startStackWithAdmin(
+  accounts: number,
+  extraEnv: Record<string, string> = {},
+): Promise<RunningStack> {
   const home = await tempHome();
   const env = {
     SERGAS_HOME: home.home,
@@ -35,6 +39,7 @@ export async function startStackWithAdmin(accounts: number): Promise<RunningStac
     SERGAS_DEMO_ACCOUNTS: String(accounts),
     SERGAS_USER: 'lee',
     SERGAS_RATE_LIMIT: '10000',
+    ...extraEnv,
   };
   const server = sergasServer(['start', '--json'], env);
   const report = (await server.ready) as StartReport;

@@ -21,4 +21,10 @@ export class SecretsManagerSecrets {
     }
     return value;
   }
+
+  /** Reads the secret again (it was rotated) and keeps the new value for later `json` calls. */
+  fresh(secretId: string): Promise<Record<string, string>> {
+    this.#cache.delete(secretId);
+    return this.json(secretId);
+  }
 }

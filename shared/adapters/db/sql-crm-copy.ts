@@ -1,4 +1,4 @@
-import type { Account, Activity, Contact, Deal, Owner } from '../../domain/crm.ts';
+import type { Account, AccountSnapshot, Activity, Contact, Deal, Owner } from '../../domain/crm.ts';
 import { type MappedActivity, type MappedNote, noteSubject, type StageEntry } from '../../domain/zoho-mapping.ts';
 import type { CrmModule } from '../../ports/crm-client.ts';
 import type {
@@ -165,6 +165,23 @@ function cursorText(value: Date | null | undefined): string | null {
 }
 
 type Row = Record<string, unknown>;
+
+/**
+ * What a snapshot reads of each table: the columns the row mappers below use, never `raw` (the whole Zoho
+ * record, which would be sent, parsed and dropped for every row).
+ */
+const SNAPSHOT_COLUMNS = {
+  accounts:
+    'id, name, status, owner_id, owner_name, account_type, industry, annual_revenue, employees, renewal_date, ' +
+    'created_at, updated_at',
+  owners: 'id, name, email, role, manager_id, time_zone',
+  contacts: 'id, account_id, full_name, email, phone, title, modified_at',
+  deals: 'd.id, d.account_id, d.name, d.stage, d.amount, d.closing_date, d.owner_id, d.created_at, d.modified_at',
+  activities:
+    'a.id, a.account_id, a.type, a.subject, a.description, a.status, a.due_date, a.occurred_at, a.is_open, ' +
+    'a.created_at, a.modified_at',
+  notes: 'id, account_id, title, content, owner_id, created_at, modified_at',
+} as const;
 
 /**
  * The CRM copy on the Db port (real Postgres or PGlite): batched change-detecting upserts for the sync,
@@ -428,41 +445,74 @@ export class SqlCrmCopy implements CrmCopy {
 
   // ---- read side -----------------------------------------------------------------------------------
 
-  async loadSnapshot(accountId: string) {
-    const [accountRow] = await this.#db.query<Row>('SELECT * FROM accounts WHERE id = $1 AND deleted_at IS NULL', [
-      accountId,
-    ]);
-    if (!accountRow) return null;
-    const account = accountOf(accountRow);
+  async loadSnapshot(accountId: string): Promise<Omit<AccountSnapshot, 'baseline'> | null> {
+    return (await this.loadSnapshots([accountId])).get(accountId) ?? null;
+  }
+
+  /** Six queries whatever the number of accounts (one account's snapshot is the same six). */
+  async loadSnapshots(accountIds: readonly string[]): Promise<Map<string, Omit<AccountSnapshot, 'baseline'>>> {
+    const ids = [...new Set(accountIds)];
+    const snapshots = new Map<string, Omit<AccountSnapshot, 'baseline'>>();
+    if (ids.length === 0) return snapshots;
+    const accountRows = await this.#db.query<Row>(
+      `SELECT ${SNAPSHOT_COLUMNS.accounts} FROM accounts WHERE id = ANY($1::text[]) AND deleted_at IS NULL`,
+      [ids],
+    );
+    if (accountRows.length === 0) return snapshots;
+    const accounts = accountRows.map(accountOf);
+    const found = accounts.map((a) => a.id);
+    const ownerIds = [...new Set(accounts.map((a) => a.ownerId))];
     const [owners, contacts, deals, activities, notes] = await Promise.all([
-      this.#db.query<Row>('SELECT * FROM owners WHERE id = $1', [account.ownerId]),
+      this.#db.query<Row>(`SELECT ${SNAPSHOT_COLUMNS.owners} FROM owners WHERE id = ANY($1::text[])`, [ownerIds]),
       this.#db.query<Row>(
-        'SELECT * FROM contacts WHERE account_id = $1 AND deleted_at IS NULL ORDER BY full_name, id',
-        [accountId],
+        `SELECT ${SNAPSHOT_COLUMNS.contacts} FROM contacts WHERE account_id = ANY($1::text[]) AND deleted_at IS NULL
+         ORDER BY full_name, id`,
+        [found],
       ),
       this.#db.query<Row>(
-        `SELECT d.*, (SELECT max(h.entered_at) FROM deal_stage_history h
+        `SELECT ${SNAPSHOT_COLUMNS.deals}, (SELECT max(h.entered_at) FROM deal_stage_history h
                       WHERE h.deal_id = d.id AND h.stage = d.stage) AS stage_entered_at
-         FROM deals d WHERE d.account_id = $1 AND d.deleted_at IS NULL ORDER BY d.created_at, d.id`,
-        [accountId],
+         FROM deals d WHERE d.account_id = ANY($1::text[]) AND d.deleted_at IS NULL ORDER BY d.created_at, d.id`,
+        [found],
       ),
       this.#db.query<Row>(
-        `SELECT a.*, a.raw -> 'Owner' ->> 'id' AS owner_id FROM activities a
-         WHERE a.account_id = $1 AND a.deleted_at IS NULL`,
-        [accountId],
+        `SELECT ${SNAPSHOT_COLUMNS.activities}, a.raw -> 'Owner' ->> 'id' AS owner_id FROM activities a
+         WHERE a.account_id = ANY($1::text[]) AND a.deleted_at IS NULL`,
+        [found],
       ),
-      this.#db.query<Row>('SELECT * FROM notes WHERE account_id = $1 AND deleted_at IS NULL', [accountId]),
+      this.#db.query<Row>(
+        `SELECT ${SNAPSHOT_COLUMNS.notes} FROM notes WHERE account_id = ANY($1::text[]) AND deleted_at IS NULL`,
+        [found],
+      ),
     ]);
-    const ownerRow = owners[0];
-    return {
-      account,
-      owner: ownerRow ? ownerOf(ownerRow) : null,
-      contacts: contacts.map(contactOf),
-      deals: deals.map(dealOf),
-      activities: [...activities.map(activityOf), ...notes.map(noteOf)].sort(
-        (a, b) => b.occurredAt.getTime() - a.occurredAt.getTime() || a.id.localeCompare(b.id),
-      ),
+    const ownerById = new Map(owners.map((row) => [String(row.id), ownerOf(row)]));
+    // Grouping keeps each query's order, so every account's lists are ordered as a query of its own would be.
+    const byAccount = <T>(rows: Row[], of: (row: Row) => T) => {
+      const groups = new Map<string, T[]>();
+      for (const row of rows) {
+        const key = String(row.account_id);
+        const group = groups.get(key);
+        if (group) group.push(of(row));
+        else groups.set(key, [of(row)]);
+      }
+      return groups;
     };
+    const contactsOf = byAccount(contacts, contactOf);
+    const dealsOf = byAccount(deals, dealOf);
+    const activitiesOf = byAccount(activities, activityOf);
+    const notesOf = byAccount(notes, noteOf);
+    for (const account of accounts) {
+      snapshots.set(account.id, {
+        account,
+        owner: ownerById.get(account.ownerId) ?? null,
+        contacts: contactsOf.get(account.id) ?? [],
+        deals: dealsOf.get(account.id) ?? [],
+        activities: [...(activitiesOf.get(account.id) ?? []), ...(notesOf.get(account.id) ?? [])].sort(
+          (a, b) => b.occurredAt.getTime() - a.occurredAt.getTime() || a.id.localeCompare(b.id),
+        ),
+      });
+    }
+    return snapshots;
   }
 
   async getOwner(ownerId: string): Promise<Owner | null> {

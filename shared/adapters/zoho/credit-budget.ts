@@ -1,6 +1,7 @@
 import { CrmRateLimitedError } from '../../errors.ts';
 import type { Cache } from '../../ports/cache.ts';
 import type { CrmClient, CrmModule, ListOptions, RecordPage, ZohoRecord } from '../../ports/crm-client.ts';
+import type { OperationalMetrics } from '../../ports/operational-metrics.ts';
 
 /**
  * Who is asking for Zoho credits. `urgent`: executing an approved action (always proceeds). `normal`:
@@ -33,6 +34,8 @@ export interface CreditBudgetOptions {
   /** Milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Told of every 429 (ZohoThrottled) and every credit reading (ZohoCreditsRemaining), for the alarms. */
+  metrics?: OperationalMetrics;
 }
 
 /** What the budget knows now, for /health and logs. */
@@ -66,6 +69,7 @@ export class CreditBudget {
   readonly #maxWaitMs: number;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #metrics: OperationalMetrics | null;
   // Without a cache, readings live here (with their expiry, as the cache would keep them).
   #remaining: { value: number; expiresAt: number } | null = null;
   #rateLimitedUntil: number | null = null;
@@ -84,6 +88,7 @@ export class CreditBudget {
     this.#maxWaitMs = options.maxWaitMs ?? 15 * 60_000;
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? realSleep;
+    this.#metrics = options.metrics ?? null;
   }
 
   /** Credits below which each priority waits (urgent: never). */
@@ -110,6 +115,7 @@ export class CreditBudget {
    */
   async observe(response: Pick<Response, 'status' | 'headers'>): Promise<void> {
     if (response.status === 429) {
+      this.#metrics?.count('ZohoThrottled');
       const retryAfter = retryAfterMs(response.headers.get('retry-after'), this.#now());
       await this.#setRateLimitedUntil(this.#now() + (retryAfter ?? this.#rateLimitedForMs));
       return;
@@ -117,6 +123,7 @@ export class CreditBudget {
     const header = response.headers.get(CREDITS_HEADER);
     const remaining = header === null ? Number.NaN : Number(header.trim());
     if (header !== null && Number.isFinite(remaining)) {
+      this.#metrics?.gauge('ZohoCreditsRemaining', remaining);
       await this.#setRemaining(remaining);
     } else if (header === null && response.status >= 200 && response.status < 300) {
       await this.#forgetRemaining();

@@ -2,7 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../../infra/function-catalog.ts';
+import {
+  QDRANT_SNAPSHOTS_PATH,
+  QDRANT_START_SCRIPT,
+  QDRANT_STORAGE_PATH,
+} from '../../../infra/constructs/qdrant-service.ts';
+import { FUNCTIONS, ROTATION_FUNCTIONS } from '../../../infra/function-catalog.ts';
 import { ACCOUNT_ANALYSIS_ASL, BATCH_ANALYSIS_ASL } from '../../../infra/stacks/stateless-stack.ts';
 import { allStates, placeholdersIn, renderDefinition, resolveIntrinsic, stateMachineOf } from './render-definition.ts';
 import { readValidationReport, type SynthesizedStage } from './synth-stage.ts';
@@ -81,7 +86,7 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
   describe('function bundles', () => {
     it('has one ESM bundle with a source map and the require shim per catalog entry', () => {
       const { functionsDir } = get();
-      for (const spec of FUNCTIONS) {
+      for (const spec of [...FUNCTIONS, ...ROTATION_FUNCTIONS]) {
         const bundle = readFileSync(join(functionsDir, spec.id, 'index.mjs'), 'utf8');
         expect(bundle.startsWith("import { createRequire as __sergasCreateRequire } from 'node:module';")).toBe(true);
         expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
@@ -174,11 +179,12 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
       const waits = Object.entries(states).filter(
         ([, state]) => state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken',
       );
-      expect(waits.map(([name]) => name)).toEqual(['AwaitingApproval', 'Escalate']);
+      expect(waits.map(([name]) => name)).toEqual(['AwaitingApproval', 'Escalate', 'AwaitingDeferredDecision']);
       const ids = aslFunctionIds(stateless);
       for (const [name, placeholder] of [
         ['AwaitingApproval', 'RequestApprovalFunctionArn'],
         ['Escalate', 'EscalateApprovalFunctionArn'],
+        ['AwaitingDeferredDecision', 'EscalateApprovalFunctionArn'],
       ] as const) {
         const parameters = states[name]!.Parameters as Record<string, unknown>;
         expect(parameters.FunctionName).toBe(fakeArn(ids[placeholder]!));
@@ -196,6 +202,17 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
       });
       expect(states.Expire).toMatchObject({ Next: 'ApprovalDecision' });
       expect(states.ApprovalDecision).toMatchObject({ Default: 'NotApproved' });
+      // A deferred approval is checked again each day, not expired, until its time is up.
+      expect(states.ApprovalDecision!.Choices).toContainEqual({
+        Variable: '$.decision.decision',
+        StringEquals: 'deferred',
+        Next: 'AwaitingDeferredDecision',
+      });
+      expect(states.AwaitingDeferredDecision).toMatchObject({
+        TimeoutSeconds: 24 * 3600,
+        Catch: [{ ErrorEquals: ['States.Timeout'], Next: 'Expire' }],
+        Next: 'ApprovalDecision',
+      });
     });
 
     it('retries with full jitter and a delay cap, and records every other failure before failing', () => {
@@ -465,7 +482,11 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
       for (const subnet of subnets.Properties.SubnetIds as { Ref: string }[])
         expect(subnet.Ref).toMatch(/^VpcdataSubnet/);
       stateful.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true, EngineFamily: 'POSTGRESQL' });
-      stateful.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+      // The database secret rotates (hosted single-user rotation) besides the Redis AUTH token (below).
+      const rotated = resources(stateful, 'AWS::SecretsManager::RotationSchedule').map(
+        ([, schedule]) => (schedule.Properties.SecretId as { Ref: string }).Ref,
+      );
+      expect(rotated.filter((id) => id.startsWith('DatabaseSecretAttachment'))).toHaveLength(1);
     });
 
     it('encrypts Redis in transit and at rest, with an AUTH token from Secrets Manager', () => {
@@ -519,19 +540,12 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
       });
     });
 
-    it('runs Qdrant from a pinned image on encrypted EFS, reachable on 6333 from the functions only', () => {
+    it('runs Qdrant from a pinned image, reachable on 6333 from the functions only through service discovery', () => {
       const { stateful } = get();
       const [, task] = resources(stateful, 'AWS::ECS::TaskDefinition')[0]!;
       const [container] = task.Properties.ContainerDefinitions as Record<string, unknown>[];
       expect(container!.Image).toMatch(/^qdrant\/qdrant:v\d+\.\d+\.\d+$/);
       expect(container!.HealthCheck).toMatchObject({ Command: ['CMD-SHELL', expect.stringContaining('/healthz')] });
-      expect(container!.MountPoints).toEqual([
-        { ContainerPath: '/qdrant/storage', ReadOnly: false, SourceVolume: 'storage' },
-      ]);
-      expect(task.Properties.Volumes).toMatchObject([
-        { EFSVolumeConfiguration: { TransitEncryption: 'ENABLED', AuthorizationConfig: { IAM: 'ENABLED' } } },
-      ]);
-      stateful.hasResourceProperties('AWS::EFS::FileSystem', { Encrypted: true, KmsKeyId: Match.anyValue() });
       stateful.hasResourceProperties('AWS::ECS::Cluster', {
         ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
       });
@@ -542,6 +556,120 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
       expect(qdrantIngress).toHaveLength(1);
       expect(qdrantIngress[0]!.SourceSecurityGroupId).toEqual({
         'Fn::GetAtt': [expect.stringMatching(/^FunctionsSecurityGroup/), 'GroupId'],
+      });
+    });
+
+    it("keeps Qdrant's collections on a gp3 EBS volume encrypted with the stage key, and its snapshots on encrypted EFS", () => {
+      const { stateful } = get();
+      const [, alias] = resources(stateful, 'AWS::KMS::Alias').find(([, a]) =>
+        String(a.Properties.AliasName).match(/^alias\/sergas-(dev|prod)$/),
+      )!;
+      const stageKey = (alias.Properties.TargetKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const [, task] = resources(stateful, 'AWS::ECS::TaskDefinition')[0]!;
+      const [container] = task.Properties.ContainerDefinitions as Record<string, unknown>[];
+      const env = Object.fromEntries(
+        (container!.Environment as { Name: string; Value: string }[]).map((e) => [e.Name, e.Value]),
+      );
+      const storagePath = env.QDRANT__STORAGE__STORAGE_PATH;
+      const snapshotsPath = env.QDRANT__STORAGE__SNAPSHOTS_PATH;
+      expect(storagePath).toBe(QDRANT_STORAGE_PATH);
+      expect(snapshotsPath).toBe(QDRANT_SNAPSHOTS_PATH);
+      expect(storagePath).not.toBe(snapshotsPath);
+      // Each path on its own volume: the live storage on EBS, the snapshots on EFS.
+      expect(container!.MountPoints).toEqual(
+        expect.arrayContaining([
+          { ContainerPath: storagePath, ReadOnly: false, SourceVolume: 'storage' },
+          { ContainerPath: snapshotsPath, ReadOnly: false, SourceVolume: 'snapshots' },
+        ]),
+      );
+      expect(container!.MountPoints).toHaveLength(2);
+      expect(task.Properties.Volumes).toEqual(
+        expect.arrayContaining([
+          { Name: 'storage', ConfiguredAtLaunch: true },
+          {
+            Name: 'snapshots',
+            EFSVolumeConfiguration: {
+              FilesystemId: { Ref: expect.stringMatching(/^QdrantStorage/) },
+              TransitEncryption: 'ENABLED',
+              AuthorizationConfig: { AccessPointId: { Ref: expect.any(String) }, IAM: 'ENABLED' },
+            },
+          },
+        ]),
+      );
+      expect(task.Properties.Volumes).toHaveLength(2);
+
+      // The volume ECS creates for each task: gp3, encrypted with the stage key, made by its infrastructure role.
+      const [, service] = resources(stateful, 'AWS::ECS::Service')[0]!;
+      expect(service.Properties.VolumeConfigurations).toEqual([
+        {
+          Name: 'storage',
+          ManagedEBSVolume: expect.objectContaining({
+            Encrypted: true,
+            KmsKeyId: { Ref: stageKey },
+            VolumeType: 'gp3',
+            FilesystemType: 'xfs',
+            SizeInGiB: expect.any(Number),
+            RoleArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] },
+          }),
+        },
+      ]);
+      const volumeRoleId = (
+        service.Properties.VolumeConfigurations as { ManagedEBSVolume: { RoleArn: { 'Fn::GetAtt': [string] } } }[]
+      )[0]!.ManagedEBSVolume.RoleArn['Fn::GetAtt'][0];
+      const volumeRole = stateful.findResources('AWS::IAM::Role')[volumeRoleId] as Resource;
+      expect(volumeRole.Properties.AssumeRolePolicyDocument).toMatchObject({
+        Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ecs.amazonaws.com' } }],
+      });
+      expect(JSON.stringify(volumeRole.Properties.ManagedPolicyArns)).toContain(
+        ':iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForVolumes',
+      );
+      const volumePolicies = resources(stateful, 'AWS::IAM::Policy').filter(([, p]) =>
+        (p.Properties.Roles as { Ref?: string }[]).some((r) => r.Ref === volumeRoleId),
+      );
+      const volumeStatements = volumePolicies.flatMap(
+        ([, p]) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      );
+      expect(volumeStatements).toContainEqual({
+        Effect: 'Allow',
+        Action: 'kms:CreateGrant',
+        Resource: { 'Fn::GetAtt': [stageKey, 'Arn'] },
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      });
+      for (const statement of volumeStatements) expect(statement.Resource).toEqual({ 'Fn::GetAtt': [stageKey, 'Arn'] });
+      // The service waits for those KMS permissions before it starts a task.
+      expect((service as Resource & { DependsOn?: string[] }).DependsOn).toEqual(
+        expect.arrayContaining([volumeRoleId, ...volumePolicies.map(([id]) => id)]),
+      );
+
+      // EFS, encrypted with the stage key, mountable and writable by the Qdrant task's role only.
+      const [efsId, fileSystem] = resources(stateful, 'AWS::EFS::FileSystem')[0]!;
+      expect(fileSystem.Properties).toMatchObject({ Encrypted: true, KmsKeyId: { 'Fn::GetAtt': [stageKey, 'Arn'] } });
+      const taskRoleId = (task.Properties.TaskRoleArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      const efsStatements = resources(stateful, 'AWS::IAM::Policy')
+        .filter(([, p]) => (p.Properties.Roles as { Ref?: string }[]).some((r) => r.Ref === taskRoleId))
+        .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+      expect(efsStatements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+          Resource: { 'Fn::GetAtt': [efsId, 'Arn'] },
+        },
+      ]);
+    });
+
+    it('starts Qdrant through the snapshot-recovering start script, one task at a time', () => {
+      const { stateful } = get();
+      const [, task] = resources(stateful, 'AWS::ECS::TaskDefinition')[0]!;
+      const [container] = task.Properties.ContainerDefinitions as Record<string, unknown>[];
+      expect(container).toMatchObject({
+        EntryPoint: ['/bin/sh', '-c'],
+        Command: [QDRANT_START_SCRIPT],
+        WorkingDirectory: '/qdrant',
+      });
+      const [, service] = resources(stateful, 'AWS::ECS::Service')[0]!;
+      expect(service.Properties).toMatchObject({
+        DesiredCount: 1,
+        DeploymentConfiguration: { MinimumHealthyPercent: 0, MaximumPercent: 100 },
       });
     });
 
@@ -587,6 +715,159 @@ export function describeCommonAssertions(get: () => SynthesizedStage): void {
       };
       expect(keysOf('/zoho')).toEqual(['accounts_url', 'api_domain', 'client_id', 'client_secret', 'refresh_token']);
       expect(keysOf('/anthropic')).toEqual(['api_key']);
+    });
+  });
+
+  describe('Redis AUTH token rotation', () => {
+    const ROTATION_ENTRY = 'functions/rotation/redis-auth-token.ts';
+    const idOf = (template: Template, type: string, match: (resource: Resource) => boolean) => {
+      const found = resources(template, type).filter(([, resource]) => match(resource));
+      if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+      return found[0]![0];
+    };
+    const ids = (stateful: Template) => ({
+      fn: functionIdOf(stateful, ROTATION_ENTRY),
+      secret: idOf(stateful, 'AWS::SecretsManager::Secret', (s) => String(s.Properties.Name).endsWith('/redis-auth')),
+      key: idOf(stateful, 'AWS::KMS::Key', () => true),
+      redisSecurityGroup: idOf(stateful, 'AWS::EC2::SecurityGroup', (g) =>
+        String(g.Properties.GroupDescription).startsWith('Redis:'),
+      ),
+    });
+
+    it('rotates the Redis AUTH secret every 30 days with its own function, which only Secrets Manager may invoke', () => {
+      const { stateful, sergas } = get();
+      const { fn, secret } = ids(stateful);
+      const schedules = resources(stateful, 'AWS::SecretsManager::RotationSchedule').filter(
+        ([, schedule]) => (schedule.Properties.SecretId as { Ref?: string }).Ref === secret,
+      );
+      expect(schedules).toHaveLength(1);
+      const [, schedule] = schedules[0]! as [string, Resource & { DependsOn?: string[] }];
+      expect(schedule.Properties).toEqual({
+        SecretId: { Ref: secret },
+        RotationLambdaARN: { 'Fn::GetAtt': [fn, 'Arn'] },
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      });
+      const permissions = resources(stateful, 'AWS::Lambda::Permission').filter(
+        ([, permission]) =>
+          JSON.stringify(permission.Properties.FunctionName) === JSON.stringify({ 'Fn::GetAtt': [fn, 'Arn'] }),
+      );
+      expect(permissions.map(([, permission]) => permission.Properties)).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] },
+          Principal: 'secretsmanager.amazonaws.com',
+          SourceAccount: sergas.config.account,
+        },
+      ]);
+      // The first rotation starts as soon as the schedule exists: the permission must be there already.
+      expect(schedule.DependsOn).toContain(permissions[0]![0]);
+    });
+
+    it('runs the function like the others (nodejs22.x, arm64, X-Ray, private subnets) with only the Redis settings', () => {
+      const { stateful } = get();
+      const { fn, secret } = ids(stateful);
+      const props = (stateful.findResources('AWS::Lambda::Function')[fn] as Resource).Properties;
+      expect(props).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+      });
+      expect((props.VpcConfig as { SubnetIds: { Ref: string }[] }).SubnetIds.map((s) => s.Ref)).toEqual([
+        expect.stringMatching(/^VpcprivateSubnet1/),
+        expect.stringMatching(/^VpcprivateSubnet2/),
+      ]);
+      const variables = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables.REDIS_AUTH_SECRET_ARN).toEqual({ Ref: secret });
+      expect(variables.REDIS_REPLICATION_GROUP_ID).toEqual({ Ref: 'Redis' });
+      expect(JSON.stringify(variables.REDIS_ENDPOINT)).toContain('PrimaryEndPoint.Address');
+      // No database, no other secret: it is not an app function.
+      for (const name of ['DATABASE_SECRET_ARN', 'ZOHO_SECRET_ARN', 'ANTHROPIC_SECRET_ARN', 'SLACK_SECRET_ARN']) {
+        expect(variables).not.toHaveProperty(name);
+      }
+    });
+
+    it('lets the function use exactly that secret, its key through Secrets Manager for it, and that replication group', () => {
+      const { stateful, sergas } = get();
+      const { fn, secret, key } = ids(stateful);
+      const { region, account } = sergas.config;
+      expect(statementsOf(stateful, fn)).toEqual([
+        { actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] },
+        {
+          actions: [
+            'secretsmanager:DescribeSecret',
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:ListSecretVersionIds',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:UpdateSecretVersionStage',
+          ],
+          resources: [`<${secret}>`],
+        },
+        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [`<${key}>`] },
+        {
+          actions: ['elasticache:ModifyReplicationGroup', 'elasticache:DescribeReplicationGroups'],
+          resources: [`arn:aws:elasticache:${region}:${account}:replicationgroup:<Redis>`],
+        },
+      ]);
+      const kms = resources(stateful, 'AWS::IAM::Policy')
+        .flatMap(
+          ([, policy]) => (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+        )
+        .find(
+          (statement) => JSON.stringify(statement.Action) === JSON.stringify(['kms:Decrypt', 'kms:GenerateDataKey']),
+        );
+      expect(kms?.Condition).toEqual({
+        StringEquals: {
+          'kms:ViaService': `secretsmanager.${region}.amazonaws.com`,
+          'kms:EncryptionContext:SecretARN': { Ref: secret },
+        },
+      });
+      // Nothing in the key policy for it (the key policy delegates to IAM in the account).
+      const [, keyResource] = resources(stateful, 'AWS::KMS::Key')[0]!;
+      expect(JSON.stringify(keyResource.Properties.KeyPolicy)).not.toContain(fn);
+    });
+
+    it('keeps the function to HTTPS and Redis: a security group of its own, which Redis admits on 6379', () => {
+      const { stateful } = get();
+      const { fn, redisSecurityGroup } = ids(stateful);
+      const props = (stateful.findResources('AWS::Lambda::Function')[fn] as Resource).Properties;
+      const [group] = (props.VpcConfig as { SecurityGroupIds: { 'Fn::GetAtt': [string, string] }[] }).SecurityGroupIds;
+      const groupId = group!['Fn::GetAtt'][0];
+      const groupProps = (stateful.findResources('AWS::EC2::SecurityGroup')[groupId] as Resource).Properties;
+      expect(groupProps.SecurityGroupEgress).toEqual([
+        { CidrIp: '0.0.0.0/0', Description: 'AWS APIs over HTTPS', FromPort: 443, IpProtocol: 'tcp', ToPort: 443 },
+      ]);
+      const rules = (type: string) => resources(stateful, type).map(([, rule]) => rule.Properties);
+      expect(
+        rules('AWS::EC2::SecurityGroupEgress').filter((rule) => JSON.stringify(rule.GroupId).includes(groupId)),
+      ).toEqual([
+        expect.objectContaining({
+          DestinationSecurityGroupId: { 'Fn::GetAtt': [redisSecurityGroup, 'GroupId'] },
+          FromPort: 6379,
+          ToPort: 6379,
+        }),
+      ]);
+      expect(
+        rules('AWS::EC2::SecurityGroupIngress').filter(
+          (rule) =>
+            JSON.stringify(rule.SourceSecurityGroupId) === JSON.stringify({ 'Fn::GetAtt': [groupId, 'GroupId'] }),
+        ),
+      ).toEqual([
+        expect.objectContaining({ GroupId: { 'Fn::GetAtt': [redisSecurityGroup, 'GroupId'] }, FromPort: 6379 }),
+      ]);
+    });
+
+    it('no longer acknowledges SMG4 (no rotation) on the Redis secret; the hand-issued secrets keep theirs', () => {
+      const acknowledged = (path: string) =>
+        get()
+          .sergas.stateful.node.findAll()
+          .filter((construct) => construct.node.path.startsWith(path))
+          .flatMap((construct) => construct.node.metadata)
+          .filter((entry) => entry.type === 'aws:cdk:acknowledged-rules')
+          .flatMap((entry) => Object.keys(entry.data as Record<string, string>));
+      const stack = get().sergas.stateful.stackName;
+      expect(acknowledged(`${stack}/RedisAuthSecret`)).not.toContain('Annotation::AwsSolutions-SMG4');
+      expect(acknowledged(`${stack}/RedisAuthSecret`)).toEqual([]);
+      expect(acknowledged(`${stack}/ZohoSecret`)).toContain('Annotation::AwsSolutions-SMG4');
     });
   });
 }

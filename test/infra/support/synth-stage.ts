@@ -33,11 +33,11 @@ export const readValidationReport = (outdir: string): ValidationReport | undefin
  * included, so test files running in parallel never share output). `app.synth()` runs cdk-nag: an
  * unacknowledged finding throws, and the error lists them from the validation report.
  */
-export function synthStage(stage: 'dev' | 'prod'): SynthesizedStage {
+export function synthStage(stage: 'dev' | 'prod', context: Record<string, string> = {}): SynthesizedStage {
   const root = mkdtempSync(join(tmpdir(), `sergas-infra-${stage}-`));
   const outdir = join(root, 'cdk.out');
   const functionsDir = join(root, 'functions');
-  const sergas = buildSergasApp({ context: { stage }, outdir, functionsOutDir: functionsDir });
+  const sergas = buildSergasApp({ context: { ...context, stage }, outdir, functionsOutDir: functionsDir });
   let assembly: CloudAssembly;
   try {
     assembly = sergas.app.synth();

@@ -1,43 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalContainer, openLocalContainer } from '../../../local/local-stack.ts';
-import { loadSandboxFile } from '../../../local/zoho-sandbox/sandbox-org.ts';
+import type { LocalContainer } from '../../../local/local-stack.ts';
 import { getAccountAnalysis } from '../../../shared/use-cases/account-views.ts';
 import { analyzeAccount } from '../../../shared/use-cases/analyze-accounts.ts';
 import { decideApproval } from '../../../shared/use-cases/decide-approval.ts';
-import { syncFull } from '../../../shared/use-cases/sync-full.ts';
-import { freshPostgres, type TestDatabase } from '../../support/databases.ts';
-import { FIXTURE_AS_OF, tempHome } from '../../support/local-home.ts';
+import { localBackends, openSyncedStack } from '../../support/local-backends.ts';
+import { FIXTURE_AS_OF } from '../../support/local-home.ts';
 
 const fixture = new URL('../../fixtures/sandbox/small-org.json', import.meta.url).pathname;
 const SILENT_ACCOUNT = '4876876000000001006';
 
-/** The embedded database (PGlite), and the real Postgres through DATABASE_URL. */
-const backends: [string, () => Promise<{ env: Record<string, string>; drop(): Promise<void> }>][] = [
-  ['pglite', async () => ({ env: {}, drop: async () => undefined })],
-  [
-    'postgres',
-    async () => {
-      const database: TestDatabase = await freshPostgres();
-      return { env: { DATABASE_URL: database.url! }, drop: () => database.drop() };
-    },
-  ],
-];
-
-describe.each(backends)('the analysis loop on %s', (_name, makeBackend) => {
+describe.each(localBackends())('the analysis loop on %s', (_name, makeBackend) => {
   let deps: LocalContainer;
   let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    const home = await tempHome();
-    const backend = await makeBackend();
-    deps = await openLocalContainer(home.config(backend.env));
-    await deps.sandbox.store!.replace(await loadSandboxFile(fixture));
-    await syncFull(deps);
-    cleanup = async () => {
-      await deps.close();
-      await backend.drop();
-      await home.remove();
-    };
+    const stack = await openSyncedStack(makeBackend, fixture);
+    deps = stack.deps;
+    cleanup = stack.close;
   });
   afterAll(async () => cleanup?.());
 
@@ -56,7 +35,7 @@ describe.each(backends)('the analysis loop on %s', (_name, makeBackend) => {
     expect(analysis.recommendations.length).toBeGreaterThan(0);
     for (const recommendation of analysis.recommendations) {
       expect(recommendation.evidence.length).toBeGreaterThan(0);
-      expect(recommendation.approval_id).toMatch(/^[\w-]{22}$/);
+      expect(recommendation.approval_id).toMatch(/^[A-Za-z0-9][\w-]{22}$/);
     }
   });
 
