@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { bundleFunctions } from '../infra/bundle-functions.ts';
-import { FUNCTIONS } from '../infra/function-catalog.ts';
+import { FUNCTIONS, ROTATION_FUNCTIONS } from '../infra/function-catalog.ts';
 import { type Metric, record } from './bench-kit.ts';
 
 const RUNS = 3;
@@ -33,14 +33,16 @@ function importMillis(file: string): number {
   return Math.round((samples[Math.floor(RUNS / 2)] ?? 0) * 10) / 10;
 }
 
+// Every function synth bundles: the app's and the stateful stack's secret rotation.
+const DEPLOYED = [...FUNCTIONS, ...ROTATION_FUNCTIONS];
 const out = mkdtempSync(join(tmpdir(), 'sergas-bundles-'));
 try {
-  const { dirs, millis } = bundleFunctions(FUNCTIONS, out);
+  const { dirs, millis } = bundleFunctions(DEPLOYED, out);
   const empty = join(out, 'empty.mjs');
   writeFileSync(empty, 'export {};\n');
   const baseline = importMillis(empty);
 
-  const rows = FUNCTIONS.map((spec) => {
+  const rows = DEPLOYED.map((spec) => {
     const file = join(dirs.get(spec.id)!, 'index.mjs');
     return {
       id: spec.id,
@@ -60,7 +62,7 @@ try {
       { name: `import_ms:${r.id}`, value: r.importMs, unit: 'ms' },
     ]),
   ];
-  await record('bundle-size', { functions: FUNCTIONS.length, runs_per_function: RUNS, minify: true }, metrics);
+  await record('bundle-size', { functions: DEPLOYED.length, runs_per_function: RUNS, minify: true }, metrics);
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
