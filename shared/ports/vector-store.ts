@@ -9,6 +9,12 @@ export type VectorDistance = 'cosine' | 'dot';
 export interface CollectionSpec {
   dimension: number;
   distance: VectorDistance;
+  /**
+   * Payload keys that queries filter on by equality (an account's notes by `accountId`). A backend
+   * indexes them so a filtered search reads only the matching points; adding one to a collection that
+   * exists indexes it in place, without dropping any vector.
+   */
+  filterKeys?: readonly string[];
 }
 
 /** Payload values stay scalar so every backend can filter on them by equality. */

@@ -53,7 +53,11 @@ async function indexSnapshotNotes(
   snapshot: Omit<AccountSnapshot, 'baseline'>,
 ): Promise<IndexedNotes> {
   const { embedder, vectors } = deps;
-  await vectors.ensureCollection(ACTIVITY_TEXT_COLLECTION, { dimension: embedder.dimension, distance: 'cosine' });
+  await vectors.ensureCollection(ACTIVITY_TEXT_COLLECTION, {
+    dimension: embedder.dimension,
+    distance: 'cosine',
+    filterKeys: ['accountId', 'model'],
+  });
   const accountId = snapshot.account.id;
   const stored = new Map(
     (await vectors.list(ACTIVITY_TEXT_COLLECTION, { accountId })).map((record) => [record.id, record.payload]),

@@ -49,6 +49,8 @@ interface Collection {
   distance: Distance;
   points: Map<string, StoredPoint>;
   version: number;
+  /** Payload keys with a keyword index (PUT /collections/{name}/index). */
+  indexed: Set<string>;
 }
 
 class HttpError extends Error {
@@ -127,6 +129,14 @@ const PointsSelector = z.union([
   z.strictObject({ points: z.array(PointIdSchema), shard_key: NOT_IMPLEMENTED }),
   z.strictObject({ filter: FilterSchema, shard_key: NOT_IMPLEMENTED }),
 ]);
+/** Keyword indexes only: another field schema is refused (400), never silently accepted. */
+const CreateFieldIndex = z.strictObject({
+  field_name: z.string().min(1),
+  field_schema: z.union([
+    z.literal('keyword'),
+    z.strictObject({ type: z.literal('keyword'), is_tenant: z.boolean().nullish(), on_disk: z.boolean().nullish() }),
+  ]),
+});
 const CountRequest = z.strictObject({
   filter: FilterSchema.nullish(),
   exact: z.boolean().optional(),
@@ -322,6 +332,7 @@ export async function startFakeQdrant(options: { apiKey?: string; peerId?: numbe
           distance: request.vectors.distance,
           points: new Map(),
           version: 0,
+          indexed: new Set(),
         });
         return true;
       }
@@ -357,8 +368,23 @@ export async function startFakeQdrant(options: { apiKey?: string; peerId?: numbe
             wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },
             quantization_config: null,
           },
-          payload_schema: {},
+          payload_schema: Object.fromEntries(
+            [...collection.indexed].map((key) => [
+              key,
+              {
+                data_type: 'keyword',
+                points: [...collection.points.values()].filter((point) => point.payload[key] !== undefined).length,
+              },
+            ]),
+          ),
         };
+      }
+      case 'PUT /index': {
+        const collection = collectionOf(name);
+        const request = parse(CreateFieldIndex, body);
+        collection.indexed.add(request.field_name);
+        collection.version += 1;
+        return updated(collection, waitOf(query));
       }
       case 'DELETE ':
         return collections.delete(name);

@@ -57,6 +57,20 @@ export function describeVectorStoreContract(name: string, open: () => Promise<Ve
       });
     });
 
+    it('keeps every vector when filter keys are added to a collection that exists', async () => {
+      await store.ensureCollection(collection, { dimension: 2, distance: 'cosine' });
+      await store.upsert(collection, [point('n1', [1, 0], { accountId: ACCOUNT_A })]);
+
+      const again = await store.ensureCollection(collection, {
+        dimension: 2,
+        distance: 'cosine',
+        filterKeys: ['accountId'],
+      });
+
+      expect(again).toEqual({ created: false });
+      expect(await store.count(collection, { accountId: ACCOUNT_A })).toBe(1);
+    });
+
     it('returns the nearest points first, scored by cosine similarity', async () => {
       await store.ensureCollection(collection, { dimension: 4, distance: 'cosine' });
       await store.upsert(collection, [

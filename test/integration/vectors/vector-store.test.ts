@@ -111,6 +111,22 @@ describe('the Qdrant store', () => {
     );
   });
 
+  it('indexes each filter key as a keyword once, also on a collection created before it had any', async () => {
+    const store = new QdrantVectorStore({ url: qdrant.url, apiKey: 'qdrant-test-key' });
+    await store.ensureCollection('indexed', { dimension: 2, distance: 'cosine' });
+    qdrant.requests.length = 0;
+
+    await store.ensureCollection('indexed', { dimension: 2, distance: 'cosine', filterKeys: ['accountId', 'model'] });
+    await store.ensureCollection('indexed', { dimension: 2, distance: 'cosine', filterKeys: ['accountId', 'model'] });
+
+    const indexes = qdrant.requests.filter((r) => r.method === 'PUT' && r.path === '/collections/indexed/index');
+    expect(indexes.map((r) => r.body)).toEqual([
+      { field_name: 'accountId', field_schema: 'keyword' },
+      { field_name: 'model', field_schema: 'keyword' },
+    ]);
+    expect(indexes.every((r) => r.query.wait === 'true')).toBe(true);
+  });
+
   it('sends payload filters as must/match conditions', async () => {
     const store = new QdrantVectorStore({ url: qdrant.url, apiKey: 'qdrant-test-key' });
     await store.ensureCollection('filters', { dimension: 2, distance: 'cosine' });
