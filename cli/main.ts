@@ -55,6 +55,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/**
+ * Statuses that mean the arguments were wrong: a malformed value, an id that names nothing, a body too
+ * large, an edit compliance refuses. Running again with other arguments helps; running again as is won't.
+ */
+const BAD_INPUT_STATUSES = new Set([400, 404, 413, 422]);
+
+/**
+ * The exit code for an error the command may show: 2 for bad input, 1 when the command ran and failed
+ * (an approval already decided or expired, a person who may not decide, a rate limit, an upstream outage).
+ */
+export function exitCodeOf(error: AppError): 1 | 2 {
+  return BAD_INPUT_STATUSES.has(error.status) ? 2 : 1;
+}
+
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? 0 : 2;
@@ -65,7 +79,7 @@ function reportError(error: unknown): number {
   }
   if (error instanceof AppError && error.expose) {
     process.stderr.write(`sergas: ${error.message}\n`);
-    return error.status >= 400 && error.status < 500 && error.status !== 409 ? 2 : 1;
+    return exitCodeOf(error);
   }
   process.stderr.write(`sergas: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return 1;
