@@ -21,6 +21,7 @@ export const STAGE_DIMENSION = 'Stage';
 export const SERGAS_METRICS = [
   'ZohoThrottled',
   'LlmCostUsd',
+  'VectorSnapshotsFailed',
   'ZohoCreditsRemaining',
   'ApprovalBacklogCount',
   'ApprovalBacklogOldestAgeSeconds',
@@ -66,6 +67,7 @@ export interface OperationsMonitoringProps {
  * - a day's LLM spend reaching the budget (LlmCostUsd), when the author falls back to the rules;
  * - API 5xx answers, and p99 latency of the buffered routes;
  * - any message in a dead-letter queue;
+ * - a failed daily snapshot of a vector collection (VectorSnapshotsFailed);
  * - any error of a function nobody waits on (a failed secret rotation).
  * Every alarm is named `sergas-<stage>-…` and tells the topic when it fires and when it clears.
  */
@@ -165,6 +167,13 @@ export class OperationsMonitoring extends Construct {
       return metric.with({ label: name });
     });
 
+    const snapshotsFailed = this.#sergasMetric('VectorSnapshotsFailed', cloudwatch.Stats.SUM, Duration.days(1));
+    this.#alarm('vector-snapshots-failed', snapshotsFailed, {
+      threshold: 1,
+      description:
+        "The daily full sync could not snapshot a vector collection on Qdrant's EFS (its log says which and why): a replaced Qdrant task would recover from an older snapshot, and recall and similar accounts would miss what came since until they re-index. The alarm clears after a day without failures.",
+    });
+
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `sergas-${stage}-operations`,
       defaultInterval: Duration.days(7),
@@ -210,6 +219,9 @@ export class OperationsMonitoring extends Construct {
     this.dashboard.addWidgets(
       graph('Dead letters (messages visible)', deadLetters, [line(1, 'alarm')]),
       graph('Secret rotation errors (per 5 min)', unattendedErrors, [line(1, 'alarm')]),
+    );
+    this.dashboard.addWidgets(
+      graph('Failed vector snapshots (per day)', [snapshotsFailed.with({ label: 'collections' })], [line(1, 'alarm')]),
     );
   }
 

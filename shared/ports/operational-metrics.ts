@@ -9,6 +9,8 @@ export const COUNTERS = {
   ZohoThrottled: 'count',
   /** US dollars one LLM call cost, whatever its outcome (a rejected answer still costs). */
   LlmCostUsd: 'usd',
+  /** One for every vector collection whose daily snapshot failed (a replaced Qdrant task would recover older ones). */
+  VectorSnapshotsFailed: 'count',
 } as const;
 
 /** Gauges: a level read at one moment (the alarms use Maximum or Minimum). */

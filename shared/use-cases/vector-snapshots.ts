@@ -1,3 +1,4 @@
+import type { OperationalMetrics } from '../ports/operational-metrics.ts';
 import type { VectorSnapshotOptions, VectorStore } from '../ports/vector-store.ts';
 import { snapshotsToKeep } from '../ports/vector-store.ts';
 import { ACTIVITY_TEXT_COLLECTION } from './recall-notes.ts';
@@ -20,14 +21,15 @@ export interface SnapshotVectorCollectionsOptions extends VectorSnapshotOptions 
  * Snapshots each vector collection where the store keeps them, keeping its newest `keep`
  * (VectorStore.snapshot): on AWS, what a replaced Qdrant task recovers from before it serves.
  * 1. check `keep` (a bad value is a bug: it throws before anything is touched)
- * 2. snapshot the collections one at a time; a collection that fails is reported, and the rest still run
+ * 2. snapshot the collections one at a time; a collection that fails is reported and counted
+ *    (VectorSnapshotsFailed, which raises an alarm on AWS), and the rest still run
  *
  * Nothing else throws: everything in the vectors is derived (the next full sync re-indexes the account
  * features, recall re-embeds an account's notes when it finds none), so a missed snapshot only makes a
  * restart slower to be complete, and is no reason to fail the work that ran before it.
  */
 export async function snapshotVectorCollections(
-  deps: { vectors: VectorStore },
+  deps: { vectors: VectorStore; metrics: OperationalMetrics },
   options: SnapshotVectorCollectionsOptions = {},
 ): Promise<VectorSnapshotOutcome[]> {
   const keep = snapshotsToKeep(options);
@@ -43,6 +45,7 @@ export async function snapshotVectorCollections(
     } catch (error) {
       const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'UNKNOWN';
       outcomes.push({ collection, status: 'failed', code, message: (error as Error).message ?? String(error) });
+      deps.metrics.count('VectorSnapshotsFailed');
     }
   }
   return outcomes;

@@ -149,6 +149,16 @@ describe('operations alarms (prod)', () => {
     );
   });
 
+  it('alarms on a vector collection whose daily snapshot failed, for a day', () => {
+    expect(alarm('vector-snapshots-failed')).toMatchObject({
+      ...sergasMetric('VectorSnapshotsFailed'),
+      Statistic: 'Sum',
+      Period: 86_400,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+    });
+  });
+
   it('alarms on a message in any dead-letter queue', () => {
     const queues = resources(prod.stateless, 'AWS::SQS::Queue').filter(([, q]) =>
       String(q.Properties.QueueName).endsWith('-dlq'),

@@ -5,6 +5,7 @@ import type { VectorSnapshotOptions, VectorSnapshotResult } from '../../../share
 import { ACTIVITY_TEXT_COLLECTION } from '../../../shared/use-cases/recall-notes.ts';
 import { ACCOUNT_FEATURES_COLLECTION } from '../../../shared/use-cases/similar-accounts.ts';
 import { snapshotVectorCollections, VECTOR_COLLECTIONS } from '../../../shared/use-cases/vector-snapshots.ts';
+import { RecordingMetrics } from '../../support/recording-metrics.ts';
 
 /** A store that keeps snapshots the way Qdrant does, scripted per collection. */
 class SnapshottingStore extends MemoryVectorStore {
@@ -24,12 +25,13 @@ class SnapshottingStore extends MemoryVectorStore {
 
 describe('snapshotting the vector collections', () => {
   it('snapshots the account features and the note embeddings, keeping three of each', async () => {
+    const metrics = new RecordingMetrics();
     const vectors = new SnapshottingStore({
       [ACCOUNT_FEATURES_COLLECTION]: { taken: 'account-features-7-2026-11-24-02-04-11.snapshot', deleted: ['old'] },
       [ACTIVITY_TEXT_COLLECTION]: { taken: 'activity-text-7-2026-11-24-02-04-12.snapshot', deleted: [] },
     });
 
-    const outcomes = await snapshotVectorCollections({ vectors });
+    const outcomes = await snapshotVectorCollections({ vectors, metrics });
 
     expect(VECTOR_COLLECTIONS).toEqual([ACCOUNT_FEATURES_COLLECTION, ACTIVITY_TEXT_COLLECTION]);
     expect(vectors.calls).toEqual([
@@ -50,6 +52,7 @@ describe('snapshotting the vector collections', () => {
         deleted: [],
       },
     ]);
+    expect(metrics.total('VectorSnapshotsFailed')).toBe(0);
   });
 
   it('reports a collection that failed and still snapshots the rest, without throwing', async () => {
@@ -59,8 +62,9 @@ describe('snapshotting the vector collections', () => {
       third: new TypeError('boom'),
     });
 
+    const metrics = new RecordingMetrics();
     const outcomes = await snapshotVectorCollections(
-      { vectors },
+      { vectors, metrics },
       { collections: ['first', 'second', 'third'], keep: 1 },
     );
 
@@ -75,10 +79,15 @@ describe('snapshotting the vector collections', () => {
       { collection: 'second', status: 'taken', snapshot: 'second-7-2026-11-24-02-04-12.snapshot', deleted: [] },
       { collection: 'third', status: 'failed', code: 'UNKNOWN', message: 'boom' },
     ]);
+    // Each failed collection counts once, for the alarm.
+    expect(metrics.total('VectorSnapshotsFailed')).toBe(2);
   });
 
   it('says there is none where the store keeps no snapshots or the collection does not exist', async () => {
-    const outcomes = await snapshotVectorCollections({ vectors: new MemoryVectorStore() });
+    const outcomes = await snapshotVectorCollections({
+      vectors: new MemoryVectorStore(),
+      metrics: new RecordingMetrics(),
+    });
 
     expect(outcomes).toEqual(VECTOR_COLLECTIONS.map((collection) => ({ collection, status: 'none' })));
   });
@@ -86,7 +95,9 @@ describe('snapshotting the vector collections', () => {
   it('refuses a keep below one before touching any collection', async () => {
     const vectors = new SnapshottingStore({});
 
-    await expect(snapshotVectorCollections({ vectors }, { keep: 0 })).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      snapshotVectorCollections({ vectors, metrics: new RecordingMetrics() }, { keep: 0 }),
+    ).rejects.toBeInstanceOf(ValidationError);
     expect(vectors.calls).toEqual([]);
   });
 });
