@@ -42,7 +42,8 @@ export interface ApprovalPageModel {
       policyViolations: { rule: string; location: string; message: string; blocking: boolean }[];
     };
   };
-  account: { id: string; name: string; ownerName: string };
+  /** `ownerId`: null when the account is no longer in the CRM copy. */
+  account: { id: string; name: string; ownerId: string | null; ownerName: string };
   payload: { module: string; record: Record<string, unknown> };
   payloadHash: string;
   runId: string;
@@ -128,7 +129,7 @@ export function approvalPage(model: ApprovalPageModel, auth: PageAuth = LOCAL_PA
 <div>
 ${recommendationSection(recommendation)}
 ${evidenceSection(recommendation.evidence)}
-${draftSection(recommendation.draft)}
+${draftSection(recommendation.draft, account)}
 ${complianceSection(recommendation.compliance)}
 ${payloadSection(model)}
 </div>
@@ -189,21 +190,21 @@ function evidenceValue(value: EvidenceValue): string {
   return value === null || value === '' ? '(empty)' : String(value);
 }
 
-function draftSection(draft: Draft): string {
+function draftSection(draft: Draft, account: ApprovalPageModel['account']): string {
   if (!draft) {
     return `<section class="card" aria-labelledby="draft-heading">
 <h2 id="draft-heading">Draft</h2>
 <p class="muted">This recommendation comes without a draft.</p>
 </section>`;
   }
-  const [heading, content] = draftContent(draft);
+  const [heading, content] = draftContent(draft, account);
   return `<section class="card" aria-labelledby="draft-heading">
 <h2 id="draft-heading">${escapeHtml(heading)}</h2>
 ${content}
 </section>`;
 }
 
-function draftContent(draft: NonNullable<Draft>): [string, string] {
+function draftContent(draft: NonNullable<Draft>, account: ApprovalPageModel['account']): [string, string] {
   switch (draft.kind) {
     case 'email':
       return [
@@ -223,7 +224,7 @@ function draftContent(draft: NonNullable<Draft>): [string, string] {
 <dl class="fields">
 <dt>Subject</dt><dd>${escapeHtml(draft.subject)}</dd>
 <dt>Due date</dt><dd>${escapeHtml(draft.dueDate)}</dd>
-<dt>Assigned to</dt><dd class="mono">${escapeHtml(draft.ownerId)}</dd>
+<dt>Assigned to</dt><dd>${assignee(draft.ownerId, account)}</dd>
 </dl>
 <p class="prose">${escapeHtml(draft.description)}</p>
 </div>`,
@@ -249,6 +250,13 @@ function draftContent(draft: NonNullable<Draft>): [string, string] {
 </dl>`,
       ];
   }
+}
+
+/** The account owner by name (whom the rules assign tasks to); anyone else by their CRM user id. */
+function assignee(ownerId: string, account: ApprovalPageModel['account']): string {
+  return ownerId === account.ownerId
+    ? `${escapeHtml(account.ownerName)} <span class="muted">(the account owner)</span>`
+    : `<span class="mono">${escapeHtml(ownerId)}</span>`;
 }
 
 function complianceSection(compliance: Compliance): string {

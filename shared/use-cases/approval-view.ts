@@ -52,6 +52,7 @@ export async function getApprovalView(deps: ApprovalViewDeps, approvalId: string
     account: {
       id: recommendation.accountId,
       name: snapshot?.account.name ?? recommendation.accountId,
+      ownerId: snapshot?.account.ownerId ?? null,
       ownerName: snapshot?.owner?.name ?? snapshot?.account.ownerName ?? '—',
     },
     payload: approval.payload,

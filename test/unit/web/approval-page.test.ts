@@ -43,7 +43,7 @@ function aModel(
         ],
       },
     },
-    account: { id: 'acc_1', name: 'Acme Corp', ownerName: 'Jane Doe' },
+    account: { id: 'acc_1', name: 'Acme Corp', ownerId: 'usr_1', ownerName: 'Jane Doe' },
     payload: {
       module: 'Tasks',
       record: {
@@ -122,6 +122,17 @@ describe('approval page', () => {
     }[draft.kind];
     for (const text of expected) expect(html).toContain(text);
     expectAccessibleShell(html);
+  });
+
+  it('names the account owner a draft task is assigned to, and shows anyone else by their CRM user id', () => {
+    const task = DRAFTS[1]!;
+    const forOwner = approvalPage(aModel({ draft: task }));
+    expect(forOwner).toMatch(
+      /<dt>Assigned to<\/dt><dd>Jane Doe <span class="muted">\(the account owner\)<\/span><\/dd>/,
+    );
+
+    const forSomeoneElse = approvalPage(aModel({ draft: { ...task, ownerId: 'usr_7' } as Draft }));
+    expect(forSomeoneElse).toContain('<dt>Assigned to</dt><dd><span class="mono">usr_7</span></dd>');
   });
 
   it('says so when there is no draft and omits compliance when there was no check', () => {

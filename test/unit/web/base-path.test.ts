@@ -294,7 +294,7 @@ function anApproval(viewer: ApprovalPageModel['viewer'] = { name: 'Lee', mayDeci
       draft: null,
       compliance: null,
     },
-    account: { id: 'acc_1', name: 'Acme', ownerName: 'Jane' },
+    account: { id: 'acc_1', name: 'Acme', ownerId: 'usr_1', ownerName: 'Jane' },
     payload: { module: 'Tasks', record: { Subject: 'Call' } },
     payloadHash: 'ab12',
     runId: 'run 1',
