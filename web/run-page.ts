@@ -11,6 +11,8 @@ const PAGE_CSS = `
 .track.status-running > span, .track.status-waiting > span { background: #c9a000; }
 .track.status-failed > span { background: #c62828; }
 .track.status-succeeded > span { background: #2e7d4f; }
+/* A step's detail is JSON with long unbroken ids: it wraps inside its cell rather than widening the table. */
+td.detail { overflow-wrap: anywhere; min-width: 16rem; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .events-head { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: baseline; justify-content: space-between; }
 .event-list { list-style: none; margin: 0; padding: 0; max-height: 22rem; overflow: auto; }
@@ -95,7 +97,7 @@ ${SSE_CLIENT}
     fields.replaceChildren();
     appendChild(fields, [
       h('dt', { text: 'Status' }), h('dd', null, h('span', { class: 'badge ' + (TONE[run.status] || 'tone-neutral'), 'data-testid': 'run-status', text: humanize(run.status) })),
-      h('dt', { text: 'Account' }), h('dd', { class: 'mono', text: run.account_id }),
+      h('dt', { text: 'Account' }), h('dd', { 'data-testid': 'run-account' }, run.account_name ? [run.account_name + ' ', h('span', { class: 'mono muted small', text: run.account_id })] : h('span', { class: 'mono', text: run.account_id })),
       h('dt', { text: 'Started' }), h('dd', null, timeEl(run.started_at)),
       h('dt', { text: 'Ended' }), h('dd', null, timeEl(run.ended_at)),
       h('dt', { text: 'Requested by' }), h('dd', { text: run.requested_by || 'Schedule' }),
@@ -131,7 +133,7 @@ ${SSE_CLIENT}
         h('td', null, h('span', { class: 'badge ' + (TONE[step.status] || 'tone-neutral'), text: humanize(step.status) })),
         h('td', null, timeEl(step.started_at)),
         h('td', { class: 'num', text: duration(step.duration_ms) }),
-        h('td', { class: 'small', text: step.detail === null || step.detail === undefined ? '' : typeof step.detail === 'string' ? step.detail : JSON.stringify(step.detail) }));
+        h('td', { class: 'small detail', text: step.detail === null || step.detail === undefined ? '' : typeof step.detail === 'string' ? step.detail : JSON.stringify(step.detail) }));
     }));
     byId('run-history').hidden = history.length === 0;
   }

@@ -25,7 +25,7 @@ export function runsCommands(program: Command, context: CliContext): void {
         const audit = await deps.audit.list({ runId });
         if (context.options().json) return printJson({ ...run, audit });
         process.stdout.write(
-          `run ${run.id} · account ${run.account_id} · ${run.status}\nas of ${run.as_of} · requested by ${run.requested_by ?? '—'}\n` +
+          `run ${run.id} · account ${run.account_name ? `${run.account_name} (${run.account_id})` : run.account_id} · ${run.status}\nas of ${run.as_of} · requested by ${run.requested_by ?? '—'}\n` +
             `${run.states.join(' → ')}\n` +
             `${run.error ? `error: ${run.error}${run.cause ? ` — ${run.cause}` : ''}\n` : ''}\n`,
         );

@@ -403,6 +403,7 @@ export const RunView = z
   .looseObject({
     id: z.string(),
     account_id: z.string(),
+    account_name: z.string().nullable().describe('Null once the account is gone from the CRM copy'),
     status: z.enum(RUN_STATUSES),
     as_of: iso,
     requested_by: z.string().nullable(),

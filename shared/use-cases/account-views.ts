@@ -292,9 +292,12 @@ export async function showRun(deps: ViewDeps, runId: string, scope: AccessScope 
   await assertCanSeeAccount(deps, scope, run.accountId, () => new NotFoundError('Run', runId));
   const history = await deps.workflow.getExecutionHistory(runId);
   const execution = await deps.workflow.describeExecution(runId);
+  const snapshot = await deps.copy.loadSnapshot(run.accountId);
   return {
     id: run.id,
     account_id: run.accountId,
+    // Null once the account is gone from the CRM copy; the run keeps its id.
+    account_name: snapshot?.account.name ?? null,
     status: run.status,
     as_of: run.asOf.toISOString(),
     requested_by: run.requestedBy,

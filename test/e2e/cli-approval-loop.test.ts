@@ -10,6 +10,7 @@ const AS_OF = '2026-11-24T00:00:00Z';
 
 interface Analysis {
   account_id: string;
+  account_name: string;
   run: { id: string; status: string; states: string[] };
   risk_level: string;
   health: { score: number; band: string; factors: unknown[] };
@@ -79,6 +80,7 @@ describe('the approval loop from the command line, one process per command', () 
     }
     const shown = JSON.parse((await sergas(['runs', 'show', analysis.run.id, '--json'], env)).stdout);
     expect(shown.status).toBe('COMPLETED');
+    expect(shown).toMatchObject({ account_id: SILENT_ACCOUNT, account_name: analysis.account_name });
     expect(shown.states).toEqual([
       'INITIALIZING',
       'DATA_RETRIEVAL',

@@ -26,6 +26,7 @@ async function runScript(html: string, script: string, pathname: string, routes:
 const RUN = {
   id: 'run 1',
   account_id: 'acc_1',
+  account_name: 'Acme Corp',
   status: 'COMPLETED',
   started_at: '2025-03-01T09:00:00Z',
   ended_at: '2025-03-01T09:00:10Z',
@@ -105,6 +106,14 @@ describe('run timeline page', () => {
     // The burst of events reloads the run once.
     await vi.waitFor(() => expect(calls.filter((url) => url === '/api/v1/runs/run%201')).toHaveLength(2));
     expect(calls.filter((url) => url.endsWith('/events'))).toHaveLength(1);
+  });
+
+  it('names the run’s account beside its id, and shows the id alone once the account is gone', async () => {
+    const named = await runScript(html, RUN_SCRIPT, '/runs/r', { '/api/v1/runs/r': { ...RUN, account_name: XSS } });
+    expect(named.doc.element('run-fields').textContent).toContain(`${XSS} acc_1`);
+
+    const gone = await runScript(html, RUN_SCRIPT, '/runs/r', { '/api/v1/runs/r': { ...RUN, account_name: null } });
+    expect(gone.doc.element('run-fields').textContent).toContain('Accountacc_1');
   });
 
   it('offers to sign in when the API refuses', async () => {
