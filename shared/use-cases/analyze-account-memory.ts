@@ -6,8 +6,8 @@ import { defaultMemoryRules, type MemoryRules } from '../domain/memory/memory-ru
 import type { Embedder } from '../ports/embedder.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import { type BuildAccountGraphDeps, buildAccountGraph } from './build-account-graph.ts';
-import { indexAccountNotes, recallNotes } from './recall-notes.ts';
-import { findSimilarAccounts, indexAccountFeatures } from './similar-accounts.ts';
+import { indexSnapshotNotes, recallSnapshotNotes } from './recall-notes.ts';
+import { indexAndFindSimilar } from './similar-accounts.ts';
 
 export interface AccountMemoryDeps extends BuildAccountGraphDeps {
   rules: DomainRules;
@@ -42,12 +42,7 @@ export async function analyzeAccountMemory(
     pastOutcomes,
     ...memoryPatternsOf(snapshot, asOf, deps.rules, deps.memoryRules ?? deps.rules.memory ?? defaultMemoryRules),
     ...(deps.vectors && deps.embedder
-      ? await vectorMemoryOf(
-          { ...deps, vectors: deps.vectors, embedder: deps.embedder },
-          accountId,
-          asOf,
-          input.signals,
-        )
+      ? await vectorMemoryOf({ ...deps, vectors: deps.vectors, embedder: deps.embedder }, snapshot, asOf, input.signals)
       : {}),
   };
 }
@@ -59,22 +54,27 @@ export async function analyzeAccountMemory(
  */
 async function vectorMemoryOf(
   deps: AccountMemoryDeps & { vectors: VectorStore; embedder: Embedder },
-  accountId: string,
+  snapshot: AccountSnapshot,
   asOf: Date,
   signals: readonly Signal[] = [],
 ): Promise<Pick<MemoryAnalysis, 'similarAccounts' | 'recalled'>> {
-  const asOfDeps = { ...deps, clock: { now: () => asOf } };
-  await indexAccountFeatures(asOfDeps, [accountId]);
-  const similarAccounts = (await findSimilarAccounts(asOfDeps, accountId, SIMILAR_ACCOUNTS)).map((similar) => ({
-    ...similar,
-    score: Math.round(similar.score * 1000) / 1000,
-  }));
-  await indexAccountNotes(deps, accountId);
-  const recalled: NonNullable<MemoryAnalysis['recalled']> = [];
-  for (const signal of new Set(signals.map((s) => s.type))) {
+  // The snapshot the analysis loaded serves every step: the account is read once, the queries embedded together.
+  const similar = await indexAndFindSimilar({ ...deps, clock: { now: () => asOf } }, snapshot, SIMILAR_ACCOUNTS);
+  const similarAccounts = similar.map((s) => ({ ...s, score: Math.round(s.score * 1000) / 1000 }));
+  await indexSnapshotNotes(deps, snapshot);
+  const asked = [...new Set(signals.map((s) => s.type))].flatMap((signal) => {
     const query = RECALL_QUERIES[signal];
-    if (!query) continue;
-    for (const { activity, score } of await recallNotes(deps, accountId, query, RECALLED_PER_SIGNAL)) {
+    return query ? [{ signal, query }] : [];
+  });
+  const answers = await recallSnapshotNotes(
+    deps,
+    snapshot,
+    asked.map((a) => a.query),
+    RECALLED_PER_SIGNAL,
+  );
+  const recalled: NonNullable<MemoryAnalysis['recalled']> = [];
+  for (const [i, { signal }] of asked.entries()) {
+    for (const { activity, score } of answers[i] ?? []) {
       if (score <= 0) continue;
       recalled.push({
         signal,

@@ -48,8 +48,9 @@ function isCurrent(payload: Payload | undefined, model: string, contentHash: str
   return payload?.model === model && payload.contentHash === contentHash;
 }
 
-async function indexSnapshotNotes(
-  deps: RecallNotesDeps,
+/** {@link indexAccountNotes} for a snapshot already loaded (the analysis has one). */
+export async function indexSnapshotNotes(
+  deps: Pick<RecallNotesDeps, 'vectors' | 'embedder'>,
   snapshot: Omit<AccountSnapshot, 'baseline'>,
 ): Promise<IndexedNotes> {
   const { embedder, vectors } = deps;
@@ -111,20 +112,46 @@ export async function recallNotes(
   query: string,
   k = 5,
 ): Promise<RecalledActivity[]> {
-  if (!Number.isInteger(k) || k < 1 || k > MAX_RECALLED) {
-    throw new ValidationError(`k must be a whole number from 1 to ${MAX_RECALLED}`, { k });
-  }
+  checkK(k);
   const snapshot = await deps.copy.loadSnapshot(accountId);
   if (!snapshot) throw new NotFoundError('Account', accountId);
   const filter = { accountId, model: deps.embedder.model };
   if ((await deps.vectors.count(ACTIVITY_TEXT_COLLECTION, filter)) === 0) await indexSnapshotNotes(deps, snapshot);
+  const [recalled] = await recallSnapshotNotes(deps, snapshot, [query], k);
+  return recalled ?? [];
+}
 
-  const [vector] = await deps.embedder.embed([maskPii(query)]);
-  if (!vector || isZero(vector)) return [];
-  const matches = await deps.vectors.query(ACTIVITY_TEXT_COLLECTION, { vector, limit: k, filter });
+/**
+ * {@link recallNotes} for several queries over a snapshot already loaded and indexed: the queries are
+ * embedded in one call. One list per query, in order.
+ */
+export async function recallSnapshotNotes(
+  deps: Pick<RecallNotesDeps, 'vectors' | 'embedder'>,
+  snapshot: Omit<AccountSnapshot, 'baseline'>,
+  queries: readonly string[],
+  k = 5,
+): Promise<RecalledActivity[][]> {
+  checkK(k);
+  if (queries.length === 0) return [];
+  const filter = { accountId: snapshot.account.id, model: deps.embedder.model };
+  const vectors = await deps.embedder.embed(queries.map((query) => maskPii(query)));
   const byPointId = new Map(snapshot.activities.map((a) => [pointIdOf(a), a]));
-  return matches.flatMap((m) => {
-    const activity = byPointId.get(m.id);
-    return activity ? [{ activity, score: m.score }] : [];
-  });
+  const recalled: RecalledActivity[][] = [];
+  for (const vector of vectors) {
+    const matches =
+      vector && !isZero(vector) ? await deps.vectors.query(ACTIVITY_TEXT_COLLECTION, { vector, limit: k, filter }) : [];
+    recalled.push(
+      matches.flatMap((m) => {
+        const activity = byPointId.get(m.id);
+        return activity ? [{ activity, score: m.score }] : [];
+      }),
+    );
+  }
+  return recalled;
+}
+
+function checkK(k: number): void {
+  if (!Number.isInteger(k) || k < 1 || k > MAX_RECALLED) {
+    throw new ValidationError(`k must be a whole number from 1 to ${MAX_RECALLED}`, { k });
+  }
 }

@@ -1,3 +1,4 @@
+import type { AccountSnapshot } from '../domain/crm.ts';
 import type { DomainRules } from '../domain/domain-rules.ts';
 import { ACCOUNT_FEATURE_DIMENSION, accountFeatures } from '../domain/memory/account-features.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -22,7 +23,9 @@ export interface SimilarAccount {
   score: number;
 }
 
-const ensureCollection = (deps: SimilarAccountsDeps) =>
+type FeatureDeps = Pick<SimilarAccountsDeps, 'vectors' | 'clock' | 'rules'>;
+
+const ensureCollection = (deps: Pick<SimilarAccountsDeps, 'vectors'>) =>
   deps.vectors.ensureCollection(ACCOUNT_FEATURES_COLLECTION, {
     dimension: ACCOUNT_FEATURE_DIMENSION,
     distance: 'cosine',
@@ -56,17 +59,18 @@ export async function indexAccountFeatures(
         gone.push(accountId);
         continue;
       }
-      points.push({
-        id: accountId,
-        vector: accountFeatures(snapshot, asOf, deps.rules),
-        payload: { accountId, name: snapshot.account.name, industry: snapshot.account.industry },
-      });
+      points.push(featurePointOf(snapshot, asOf, deps.rules));
     }
     if (points.length > 0) await deps.vectors.upsert(ACCOUNT_FEATURES_COLLECTION, points);
     indexed += points.length;
   }
   if (gone.length > 0) await deps.vectors.delete(ACCOUNT_FEATURES_COLLECTION, { ids: gone });
   return { indexed, removed: gone.length };
+}
+
+function featurePointOf(snapshot: Omit<AccountSnapshot, 'baseline'>, asOf: Date, rules: DomainRules): VectorPoint {
+  const { id, name, industry } = snapshot.account;
+  return { id, vector: accountFeatures(snapshot, asOf, rules), payload: { accountId: id, name, industry } };
 }
 
 /**
@@ -78,17 +82,44 @@ export async function findSimilarAccounts(
   accountId: string,
   k = 5,
 ): Promise<SimilarAccount[]> {
-  if (!Number.isInteger(k) || k < 1 || k > MAX_SIMILAR) {
-    throw new ValidationError(`k must be a whole number from 1 to ${MAX_SIMILAR}`, { k });
-  }
+  checkK(k);
   const snapshot = await deps.copy.loadSnapshot(accountId);
   if (!snapshot) throw new NotFoundError('Account', accountId);
-  const matches = await deps.vectors.query(ACCOUNT_FEATURES_COLLECTION, {
-    vector: accountFeatures(snapshot, deps.clock.now(), deps.rules),
-    limit: k + 1,
-  });
+  return nearestAccounts(deps, accountId, accountFeatures(snapshot, deps.clock.now(), deps.rules), k);
+}
+
+/**
+ * For a snapshot already loaded (the analysis has one): stores the account's feature vector as of now,
+ * then finds the `k` accounts most like it, as {@link indexAccountFeatures} and {@link findSimilarAccounts}
+ * would without reading the account again.
+ */
+export async function indexAndFindSimilar(
+  deps: FeatureDeps,
+  snapshot: Omit<AccountSnapshot, 'baseline'>,
+  k = 5,
+): Promise<SimilarAccount[]> {
+  checkK(k);
+  await ensureCollection(deps);
+  const point = featurePointOf(snapshot, deps.clock.now(), deps.rules);
+  await deps.vectors.upsert(ACCOUNT_FEATURES_COLLECTION, [point]);
+  return nearestAccounts(deps, point.id, point.vector, k);
+}
+
+async function nearestAccounts(
+  deps: Pick<SimilarAccountsDeps, 'vectors'>,
+  accountId: string,
+  vector: readonly number[],
+  k: number,
+): Promise<SimilarAccount[]> {
+  const matches = await deps.vectors.query(ACCOUNT_FEATURES_COLLECTION, { vector, limit: k + 1 });
   return matches
     .filter((m) => m.id !== accountId)
     .slice(0, k)
     .map((m) => ({ accountId: m.id, name: String(m.payload.name ?? ''), score: m.score }));
+}
+
+function checkK(k: number): void {
+  if (!Number.isInteger(k) || k < 1 || k > MAX_SIMILAR) {
+    throw new ValidationError(`k must be a whole number from 1 to ${MAX_SIMILAR}`, { k });
+  }
 }

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { LexicalHashingEmbedder } from '../../../shared/adapters/embeddings/lexical-hashing-embedder.ts';
 import { MemoryVectorStore } from '../../../shared/adapters/vectors/memory-vector-store.ts';
 import type { Embedder } from '../../../shared/ports/embedder.ts';
-import { ACTIVITY_TEXT_COLLECTION, indexAccountNotes, recallNotes } from '../../../shared/use-cases/recall-notes.ts';
+import {
+  ACTIVITY_TEXT_COLLECTION,
+  indexAccountNotes,
+  indexSnapshotNotes,
+  recallNotes,
+  recallSnapshotNotes,
+} from '../../../shared/use-cases/recall-notes.ts';
 import {
   anAccount,
   aSnapshot,
@@ -107,6 +113,28 @@ describe('recalling an account’s notes', () => {
 
     expect(recalled[0]?.activity.id).toBe(onboardingCall.id);
     expect(await vectors.count(ACTIVITY_TEXT_COLLECTION, { accountId: ACME })).toBe(5);
+  });
+
+  it('answers several questions about a loaded snapshot with one call to the embedder, in order', async () => {
+    const { deps, acme } = world();
+    await indexSnapshotNotes(deps, acme);
+    const batches: (readonly string[])[] = [];
+    const embedder: Embedder = {
+      dimension: deps.embedder.dimension,
+      model: deps.embedder.model,
+      embed: (texts) => {
+        batches.push(texts);
+        return deps.embedder.embed(texts);
+      },
+    };
+    const questions = ['renewal price discount', 'What did IT ask about single sign-on?', 'the and of'];
+
+    const [pricing, meeting, nothing] = await recallSnapshotNotes({ ...deps, embedder }, acme, questions, 1);
+
+    expect(batches).toEqual([questions]);
+    expect(pricing?.[0]?.activity.id).toBe(pricingNote.id);
+    expect(meeting?.[0]?.activity).toEqual(securityMeeting);
+    expect(nothing).toEqual([]);
   });
 
   it('masks e-mail addresses and phone numbers before the text is embedded', async () => {

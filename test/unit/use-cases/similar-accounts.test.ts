@@ -9,6 +9,7 @@ import {
   FEATURE_BATCH,
   findSimilarAccounts,
   indexAccountFeatures,
+  indexAndFindSimilar,
 } from '../../../shared/use-cases/similar-accounts.ts';
 import {
   AS_OF,
@@ -132,6 +133,19 @@ describe('similar accounts', () => {
     const [closest] = await findSimilarAccounts(deps, ACME, 1);
 
     expect(closest?.accountId).toBe(BOREALIS);
+  });
+
+  it('indexes a loaded snapshot and finds the accounts like it, without reading the copy', async () => {
+    const { deps, vectors } = world();
+    await indexAccountFeatures(deps, [BOREALIS, NORTHWIND, HELIOS, GAIA]);
+    const acme = demoOrg().find((s) => s.account.id === ACME)!;
+    const unread = { ...deps, copy: undefined };
+
+    const similar = await indexAndFindSimilar(unread, acme, 2);
+
+    expect(similar.map((s) => s.name)).toEqual(['Borealis Freight', 'Northwind Carriers']);
+    expect(similar).toEqual((await findSimilarAccounts(deps, ACME, 2)).map((s) => expect.objectContaining(s)));
+    expect(await vectors.count(ACCOUNT_FEATURES_COLLECTION)).toBe(5);
   });
 
   it('removes the vector of an account the copy no longer has', async () => {
