@@ -97,6 +97,17 @@ describe('a person approves a recommendation in the browser, end to end', () => 
   it('shows the run on its timeline page with EXECUTING and COMPLETED once the rest are rejected', async () => {
     runId = chosen().run_id;
     const siblings = queue.filter((a) => a.run_id === runId && a.id !== approvalId);
+    // The stack's runner executes the approval in the background: the timeline below shows it written while
+    // its siblings still waited only if it was, so wait until it is (and the run waits again) rather than race
+    // it with the first rejection.
+    const executed = async () => {
+      const run = await api<{ status: string; audit: { action: string }[] }>(`/api/v1/runs/${runId}`);
+      return (
+        run.audit.some((entry) => entry.action === 'recommendation.executed') &&
+        (siblings.length === 0 || run.status === 'AWAITING_APPROVAL')
+      );
+    };
+    await expect.poll(executed, { timeout: 30_000 }).toBe(true);
     for (const sibling of siblings) {
       expect((await sergas(['approvals', 'reject', sibling.id, '--reason', 'handled by phone'], env)).code).toBe(0);
     }

@@ -10,6 +10,11 @@ import { startStackWithAdmin } from '../support/running-stack.ts';
 /** Debian's Chromium; the test drives it with playwright-core (no downloaded browsers). */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
+/**
+ * For expect.poll on what a page shows: its default of 1 s is too short for a page's own fetch, a 250 ms
+ * debounce and a render when Chromium, the stack and the tests share a busy 2-core machine.
+ */
+const PAGE_POLL = { timeout: 15_000 } as const;
 const STAGE = 'prod';
 
 interface PendingApproval {
@@ -181,7 +186,7 @@ describe('the site works under API Gateway’s stage path', () => {
     const events = page.getByTestId('run-events');
     await events.locator('li[data-type="RUN_STARTED"]').waitFor();
     await events.locator('li[data-type="CUSTOM"]').first().waitFor();
-    await expect.poll(() => page.getByTestId('stream-status').textContent()).toBe('Live');
+    await expect.poll(() => page.getByTestId('stream-status').textContent(), PAGE_POLL).toBe('Live');
     expect(await page.getByTestId('run-status').textContent()).not.toBe('Completed');
   });
 
@@ -208,14 +213,14 @@ describe('the site works under API Gateway’s stage path', () => {
     const runId = chosen[0]!.run_id;
     await page.goto(`${base}/runs/${encodeURIComponent(runId)}`);
     const events = page.getByTestId('run-events');
-    await expect.poll(() => page.getByTestId('stream-status').textContent()).toBe('Live');
+    await expect.poll(() => page.getByTestId('stream-status').textContent(), PAGE_POLL).toBe('Live');
     for (const sibling of chosen) {
       const rejected = await sergas(['approvals', 'reject', sibling.id, '--reason', 'handled by phone'], env);
       expect(rejected.code, rejected.stderr).toBe(0);
     }
     await events.locator('li[data-type="RUN_FINISHED"]').waitFor({ timeout: 30_000 });
-    await expect.poll(() => page.getByTestId('stream-status').textContent()).toBe('Run ended');
-    await expect.poll(() => page.getByTestId('run-status').textContent()).toBe('Completed');
+    await expect.poll(() => page.getByTestId('stream-status').textContent(), PAGE_POLL).toBe('Run ended');
+    await expect.poll(() => page.getByTestId('run-status').textContent(), PAGE_POLL).toBe('Completed');
     await page.screenshot({ path: `${ARTIFACTS}base-path-run-stream.png`, fullPage: true });
 
     const stageRoot = `${proxy.origin}/${STAGE}/`;

@@ -10,6 +10,11 @@ import { startStackWithAdmin } from '../support/running-stack.ts';
 /** Debian's Chromium; the test drives it with playwright-core (no downloaded browsers). */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
+/**
+ * For expect.poll on what a page shows: its default of 1 s is too short for a page's own fetch, a 250 ms
+ * debounce and a render when Chromium, the stack and the tests share a busy 2-core machine.
+ */
+const PAGE_POLL = { timeout: 15_000 } as const;
 const CLIENT_ID = 'sergas-dashboard-client';
 const TEMPORARY_PASSWORD = 'Temporary-Pass-1';
 const NEW_PASSWORD = 'Chosen-Passw0rd!';
@@ -115,7 +120,9 @@ describe('a person signs in with Cognito and the pages call the API with the bea
     await page.getByLabel('E-mail').fill('lee@example.com');
     await page.getByLabel('Password', { exact: true }).fill('wrong password');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByTestId('sign-in-error').textContent()).toBe('Incorrect username or password.');
+    await expect
+      .poll(() => page.getByTestId('sign-in-error').textContent(), PAGE_POLL)
+      .toBe('Incorrect username or password.');
 
     await page.getByLabel('Password', { exact: true }).fill(TEMPORARY_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -123,10 +130,12 @@ describe('a person signs in with Cognito and the pages call the API with the bea
     await page.screenshot({ path: `${ARTIFACTS}cognito-new-password.png` });
     await page.getByLabel('New password again').fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Set password and sign in' }).click();
-    await expect.poll(() => page.getByTestId('mfa-secret').textContent()).toBe('JBSWY3DPEHPK3PXP');
+    await expect.poll(() => page.getByTestId('mfa-secret').textContent(), PAGE_POLL).toBe('JBSWY3DPEHPK3PXP');
     await page.getByLabel('Code from the app').fill('000000');
     await page.getByRole('button', { name: 'Turn on and sign in' }).click();
-    await expect.poll(() => page.getByTestId('sign-in-error').textContent()).toBe('Invalid code received for user');
+    await expect
+      .poll(() => page.getByTestId('sign-in-error').textContent(), PAGE_POLL)
+      .toBe('Invalid code received for user');
     await page.getByLabel('Code from the app').fill(FAKE_TOTP_CODE);
     await Promise.all([page.waitForURL(`${base}/`), page.getByRole('button', { name: 'Turn on and sign in' }).click()]);
     await page.locator('[data-testid="account-row"]').first().waitFor();
@@ -176,7 +185,7 @@ describe('a person signs in with Cognito and the pages call the API with the bea
 
     await page.goto(`${base}/approvals/${encodeURIComponent(first!.id)}`);
     // Drawn for nobody by the navigation, then again for Lee by the page's script with the bearer token.
-    await expect.poll(() => page.getByTestId('decider').textContent()).toBe('Lee');
+    await expect.poll(() => page.getByTestId('decider').textContent(), PAGE_POLL).toBe('Lee');
     await page.getByRole('button', { name: 'Approve', exact: true }).click();
     const result = page.getByTestId('decision-result');
     await result.waitFor();
@@ -184,7 +193,7 @@ describe('a person signs in with Cognito and the pages call the API with the bea
     // The page's own requests (not the navigation): the re-draw and the decision, both with the bearer token.
     const scripted = () =>
       seen.filter((r) => new URL(r.url).pathname.startsWith('/approvals/') && r.resourceType === 'fetch');
-    await expect.poll(() => scripted().length).toBe(2);
+    await expect.poll(() => scripted().length, PAGE_POLL).toBe(2);
     for (const request of scripted()) {
       expect(request.headers.authorization).toMatch(/^Bearer /);
       expect(request.headers.cookie).toBeUndefined();
@@ -196,7 +205,7 @@ describe('a person signs in with Cognito and the pages call the API with the bea
     const events = page.getByTestId('run-events');
     await events.locator('li[data-type="RUN_STARTED"]').waitFor();
     await events.locator('li[data-type="CUSTOM"]').first().waitFor();
-    await expect.poll(() => page.getByTestId('stream-status').textContent()).toBe('Live');
+    await expect.poll(() => page.getByTestId('stream-status').textContent(), PAGE_POLL).toBe('Live');
     // The run's other approvals still wait (each is its own branch of the run's approval Map).
     expect(await page.getByTestId('run-status').textContent()).not.toBe('Completed');
 
@@ -206,8 +215,8 @@ describe('a person signs in with Cognito and the pages call the API with the bea
       expect(rejected.code, rejected.stderr).toBe(0);
     }
     await events.locator('li[data-type="RUN_FINISHED"]').waitFor({ timeout: 30_000 });
-    await expect.poll(() => page.getByTestId('stream-status').textContent()).toBe('Run ended');
-    await expect.poll(() => page.getByTestId('run-status').textContent()).toBe('Completed');
+    await expect.poll(() => page.getByTestId('stream-status').textContent(), PAGE_POLL).toBe('Run ended');
+    await expect.poll(() => page.getByTestId('run-status').textContent(), PAGE_POLL).toBe('Completed');
     await page.getByTestId('run-timeline').locator('tr[data-state="COMPLETED"]').waitFor();
     const types = await events.locator('li').evaluateAll((items) => items.map((li) => li.getAttribute('data-type')));
     expect(types[0]).toBe('RUN_STARTED');
@@ -226,11 +235,11 @@ describe('a person signs in with Cognito and the pages call the API with the bea
 
   it('signs out (tokens gone from the tab, refresh token revoked) and back in with the authenticator code', async () => {
     await page.goto(`${base}/sign-in`);
-    await expect.poll(() => page.getByTestId('signed-in-as').textContent()).toBe('Lee');
+    await expect.poll(() => page.getByTestId('signed-in-as').textContent(), PAGE_POLL).toBe('Lee');
     await page.getByTestId('sign-out').click();
     await page.getByLabel('E-mail').waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('sergas.session'))).toBeNull();
-    await expect.poll(() => cognitoCalls().at(-1)).toEqual(['RevokeToken', '']);
+    await expect.poll(() => cognitoCalls().at(-1), PAGE_POLL).toEqual(['RevokeToken', '']);
     await page.goto(`${base}/`);
     await page.getByTestId('sign-in-link').first().waitFor();
 

@@ -154,7 +154,9 @@ describe('sergas start, used through the browser-facing HTTP routes and the CLI 
       expect((await sergas(['approvals', 'reject', sibling.id, '--reason', 'handled by phone'], env)).code).toBe(0);
     }
     let run: { status: string; states: string[] } | undefined;
-    for (let i = 0; i < 50 && run?.status !== 'COMPLETED'; i++) {
+    // The stack's runner finishes the run in the background; 50 tries of 100 ms were 5 s, too few on a busy machine.
+    const deadline = Date.now() + 30_000;
+    while (run?.status !== 'COMPLETED' && Date.now() < deadline) {
       run = (await (await api(`/api/v1/runs/${chosen.run_id}`)).json()) as {
         status: string;
         states: string[];

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SynthesizedStage, synthStage } from './support/synth-stage.ts';
+import { SYNTH_TIMEOUT_MS, type SynthesizedStage, synthStage } from './support/synth-stage.ts';
 
 let dev: SynthesizedStage;
 beforeAll(() => {
   dev = synthStage('dev');
-});
+}, SYNTH_TIMEOUT_MS);
 afterAll(() => dev?.dispose());
 
 const STREAMS = [{ id: 'stream-run-events' }, { id: 'stream-events' }];

@@ -16,7 +16,7 @@ import { STAGE_DIMENSION as RUNTIME_STAGE_DIMENSION } from '../../shared/adapter
 import { OPERATIONAL_METRICS } from '../../shared/ports/operational-metrics.ts';
 import { stateMachineOf } from './support/render-definition.ts';
 import { functionIdOf } from './support/stage-assertions.ts';
-import { type SynthesizedStage, synthStage } from './support/synth-stage.ts';
+import { SYNTH_TIMEOUT_MS, type SynthesizedStage, synthStage } from './support/synth-stage.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type MetricQuery = { Id: string; Expression?: string; MetricStat?: { Metric: Record<string, unknown>; Stat: string } };
@@ -25,7 +25,7 @@ type MetricQuery = { Id: string; Expression?: string; MetricStat?: { Metric: Rec
 let prod: SynthesizedStage;
 beforeAll(() => {
   prod = synthStage('prod');
-});
+}, SYNTH_TIMEOUT_MS);
 afterAll(() => prod?.dispose());
 
 const resources = (template: Template, type: string) =>

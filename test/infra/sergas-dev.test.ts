@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeMessagingAssertions } from './support/messaging-assertions.ts';
 import { describeCommonAssertions } from './support/stage-assertions.ts';
-import { type SynthesizedStage, synthStage } from './support/synth-stage.ts';
+import { SYNTH_TIMEOUT_MS, type SynthesizedStage, synthStage } from './support/synth-stage.ts';
 
 // One synth (bundling included) for the whole file: it is the expensive part.
 let dev: SynthesizedStage;
 beforeAll(() => {
   dev = synthStage('dev');
-});
+}, SYNTH_TIMEOUT_MS);
 afterAll(() => dev?.dispose());
 
 describe('dev stage', () => {

@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeMessagingAssertions } from './support/messaging-assertions.ts';
 import { describeCommonAssertions } from './support/stage-assertions.ts';
-import { type SynthesizedStage, synthStage } from './support/synth-stage.ts';
+import { SYNTH_TIMEOUT_MS, type SynthesizedStage, synthStage } from './support/synth-stage.ts';
 
 // One synth (bundling included) for the whole file: it is the expensive part.
 let prod: SynthesizedStage;
@@ -12,7 +12,7 @@ beforeAll(() => {
     sesFromAddress: 'Sergas <sergas@mail.northpeak.io>',
     sesConfigurationSet: 'sergas-prod',
   });
-});
+}, SYNTH_TIMEOUT_MS);
 afterAll(() => prod?.dispose());
 
 describe('prod stage', () => {

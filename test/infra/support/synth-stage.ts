@@ -29,6 +29,13 @@ export const readValidationReport = (outdir: string): ValidationReport | undefin
 };
 
 /**
+ * How long a file's `beforeAll` may take to synthesize a stage. One synth takes ~45 s on a quiet 2-core
+ * machine; with two test files synthesizing at once on a busy one each took over two minutes, past
+ * vitest's hookTimeout (120 s), and every test of both files was skipped.
+ */
+export const SYNTH_TIMEOUT_MS = 360_000;
+
+/**
  * Builds and synthesizes the whole app for one stage into a private temporary directory (bundles
  * included, so test files running in parallel never share output). `app.synth()` runs cdk-nag: an
  * unacknowledged finding throws, and the error lists them from the validation report.
