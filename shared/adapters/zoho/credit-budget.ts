@@ -103,7 +103,8 @@ export class CreditBudget {
   wrap(inner: typeof fetch = fetch): typeof fetch {
     return async (input, init) => {
       const response = await inner(input, init);
-      if (urlOf(input).includes('/crm/')) await this.observe(response);
+      const url = urlOf(input);
+      if (url.includes('/crm/')) await this.observe(response, { ownLimit: BULK_READ_DOWNLOAD.test(url) });
       return response;
     };
   }
@@ -111,11 +112,13 @@ export class CreditBudget {
   /**
    * Records what one Zoho response says about credits: its `X-API-CREDITS-REMAINING`, or a 429. A
    * successful answer without the header means under half the allowance is used (Zoho only sends it past
-   * that), so an older low reading is forgotten.
+   * that), so an older low reading is forgotten. `ownLimit`: the call has a limit of its own, which its
+   * client waits out (a Bulk Read download), so its 429 is counted but holds back no other work.
    */
-  async observe(response: Pick<Response, 'status' | 'headers'>): Promise<void> {
+  async observe(response: Pick<Response, 'status' | 'headers'>, options: { ownLimit?: boolean } = {}): Promise<void> {
     if (response.status === 429) {
       this.#metrics?.count('ZohoThrottled');
+      if (options.ownLimit) return;
       const retryAfter = retryAfterMs(response.headers.get('retry-after'), this.#now());
       await this.#setRateLimitedUntil(this.#now() + (retryAfter ?? this.#rateLimitedForMs));
       return;
@@ -232,6 +235,13 @@ export function budgetedCrmClient(client: CrmClient, budget: CreditBudget, prior
       : {}),
   };
 }
+
+/**
+ * A Bulk Read result download: Zoho allows 10 a minute per org and answers the 11th with 429, which the
+ * bulk client waits out. Holding back every other call for it would stall a back-to-back full sync's
+ * paging and the analyses beside it for a minute.
+ */
+const BULK_READ_DOWNLOAD = /\/crm\/bulk\/v\d+\/read\/[^/?#]+\/result(?:$|[?#])/;
 
 function urlOf(input: Parameters<typeof fetch>[0]): string {
   if (typeof input === 'string') return input;

@@ -126,6 +126,22 @@ describe('the Zoho credit budget', () => {
     await expect(b.admit('normal')).resolves.toBeUndefined();
   });
 
+  it('holds back nothing for a 429 on a Bulk Read download, whose per-minute limit the bulk client waits out', async () => {
+    const { budget: b } = budget();
+    const wrapped = b.wrap(scriptedFetch({ status: 429 }).fetch);
+
+    await wrapped('https://www.zohoapis.eu/crm/bulk/v8/read/4876876000000998001/result');
+
+    expect((await b.snapshot()).rateLimitedUntil).toBeNull();
+    await expect(b.admit('background')).resolves.toBeUndefined();
+  });
+
+  it('still holds back work after a 429 on creating a Bulk Read job', async () => {
+    const { budget: b, clock } = budget();
+    await b.wrap(scriptedFetch({ status: 429 }).fetch)('https://www.zohoapis.eu/crm/bulk/v8/read');
+    expect((await b.snapshot()).rateLimitedUntil).toBe(clock.now() + 60_000);
+  });
+
   it('honours a Retry-After header when Zoho sends one', async () => {
     const { budget: b, clock } = budget();
     await b.observe({ status: 429, headers: new Headers({ 'retry-after': '2' }) });
