@@ -23,8 +23,9 @@ export function syncCommands(program: Command, context: CliContext): void {
       await withContainer(context, async (deps) => {
         const json = context.options().json;
         const showBars = !json && (options.progress || process.stderr.isTTY);
-        // Sizing the bars costs one count call per module: only spent when someone is watching.
-        const totals = new Map<string, number>();
+        // Sizing the bars costs one count call per module: only spent when someone is watching. The full
+        // sync is told the sizes too, which it would otherwise ask for to choose between Bulk Read and pages.
+        const totals = new Map<CrmModule, number>();
         let countingCalls = 0;
         if (showBars && options.full && deps.crm.countRecords) {
           const before = deps.crm.apiCalls;
@@ -41,7 +42,7 @@ export function syncCommands(program: Command, context: CliContext): void {
         try {
           result = options.incremental
             ? await syncIncremental(deps, { onProgress, ...(options.deletions ? { deletionCheckIntervalMs: 0 } : {}) })
-            : await syncFull(deps, { onProgress });
+            : await syncFull(deps, { onProgress, moduleSizes: totals });
         } finally {
           bars.stop();
         }

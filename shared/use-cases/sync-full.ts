@@ -47,7 +47,21 @@ export interface SyncFullOptions {
   historyConcurrency?: number;
   /** Told when a module's Bulk Read export failed and the module is paged through instead, to log it. */
   onBulkReadFallback?: (fallback: BulkReadFallback) => void;
+  /**
+   * The fewest records a module must hold to be exported through Bulk Read (default {@link BULK_READ_FROM});
+   * a smaller one is paged. 0 exports every module the client can export.
+   */
+  bulkReadFrom?: number;
+  /** Module sizes the caller has already asked Zoho for (the CLI's progress bars), so they are not asked again. */
+  moduleSizes?: ReadonlyMap<CrmModule, number>;
 }
+
+/**
+ * A Bulk Read export costs a job, its polls and a download (Zoho allows 10 downloads a minute per org)
+ * and waits in Zoho's queue for seconds to minutes; five pages of 200 cost five calls and come back in
+ * about a second. So modules of fewer than 1,000 records are paged.
+ */
+export const BULK_READ_FROM = 1000;
 
 export type SyncedModule = 'users' | CrmModule | 'Stage_History';
 
@@ -93,7 +107,8 @@ export function openStageTest(rules: DomainRules): (stage: string) => boolean {
 /**
  * Pulls the whole CRM into the copy.
  * 1. users, then Accounts, Contacts, Deals, exported through Zoho's Bulk Read when the client offers it
- *    (a few calls per 200,000 records) and paged through otherwise (200 a call, id ascending), an export
+ *    and the module holds at least `bulkReadFrom` records (a few calls per 200,000 records), and paged
+ *    through otherwise (200 a call, id ascending), an export
  *    that fails being paged through instead; each page is mapped, validated and upserted, and only rows
  *    whose hash changed are written (a repeat sync writes nothing)
  * 2. for open deals that are new or whose stage changed, Zoho's Stage_History (our copy records the
@@ -120,11 +135,20 @@ export async function syncFull(deps: SyncFullDeps, options: SyncFullOptions = {}
   const stages = new StageChanges();
   const sources: Partial<Record<CrmModule, ModuleSource>> = {};
   const bulkReadFallbacks: BulkReadFallback[] = [];
+  /** How many records Zoho holds in a module, when that decides how to fetch it; +∞ when unknown. */
+  const moduleSize = async (module: CrmModule): Promise<number> => {
+    const known = options.moduleSizes?.get(module);
+    if (known !== undefined) return known;
+    if (!crm.exportModule || !crm.countRecords || options.bulkReadFrom === 0) return Number.POSITIVE_INFINITY;
+    // A count that fails leaves the choice to Bulk Read, which pages itself when it fails too.
+    return crm.countRecords(module).catch(() => Number.POSITIVE_INFINITY);
+  };
   const wholeModule = async (
     module: 'Accounts' | 'Contacts' | 'Deals' | ActivityModule,
     onPage: (records: ZohoRecord[]) => Promise<void>,
   ) => {
-    const outcome = await syncWholeModule(crm, cursors, run, module, ZOHO_FIELDS[module], onPage);
+    const small = (await moduleSize(module)) < (options.bulkReadFrom ?? BULK_READ_FROM);
+    const outcome = await syncWholeModule(crm, cursors, run, module, ZOHO_FIELDS[module], onPage, { page: small });
     sources[module] = outcome.source;
     if (outcome.fallback) {
       bulkReadFallbacks.push(outcome.fallback);

@@ -23,7 +23,7 @@ export interface WholeModule {
  * failed) is redone by paging from the first record: the counts the export had reached are put back, so
  * nothing is counted twice, and the rows it had written are met again (unchanged, or updated where REST's
  * shape carries more, like lookup names). An error thrown by `onPage` (the copy's own) is not a Bulk Read
- * failure and ends the sync as it would have.
+ * failure and ends the sync as it would have. `page`: page through it even where an export is offered.
  */
 export async function syncWholeModule<M extends string>(
   crm: CrmClient,
@@ -32,9 +32,10 @@ export async function syncWholeModule<M extends string>(
   module: BulkReadModule & M,
   fields: readonly string[],
   onPage: (records: ZohoRecord[]) => Promise<void>,
+  options: { page?: boolean } = {},
 ): Promise<WholeModule> {
   const { exportModule } = crm;
-  if (!exportModule) {
+  if (!exportModule || options.page) {
     await cursors.list(crm, module, fields, onPage);
     return { source: 'pages' };
   }

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateDemoOrg } from '../../../local/zoho-sandbox/demo-org-generator.ts';
 import { DEFAULT_SANDBOX_ADMIN_SECRET, SANDBOX_ADMIN_HEADER } from '../../../local/zoho-sandbox/sandbox-faults.ts';
 import { loadSandboxFile, type SandboxOrg } from '../../../local/zoho-sandbox/sandbox-org.ts';
@@ -136,7 +136,10 @@ describe('a full sync of a 2,000-account org through Bulk Read', () => {
     expect(bulkClient.counted.listings).toBe(0);
     // Per module: its field metadata, the job, two polls and the download; the users list once.
     expect(bulkClient.bulk.apiCalls).toBe(EXPORTED.length * 5 + 1);
-    expect(viaPages.apiCalls - viaBulk.apiCalls).toBe(pagedClient.counted.listings - bulkClient.bulk.apiCalls);
+    // …and one count per module, to see it holds enough records to be worth a job.
+    expect(viaPages.apiCalls - viaBulk.apiCalls).toBe(
+      pagedClient.counted.listings - bulkClient.bulk.apiCalls - EXPORTED.length,
+    );
   });
 
   it('writes nothing when run again on the unchanged org', async () => {
@@ -162,6 +165,41 @@ describe('a full sync whose Bulk Read fails', () => {
     database = undefined;
   });
 
+  it('pages through the modules too small to be worth an export, asking Zoho their size once', async () => {
+    sandbox = await startSandbox(org);
+    database = await freshPostgres();
+    const { crm, bulk } = bulkReadingClient(sandbox);
+    const sizes = Object.fromEntries(EXPORTED.map((module) => [module, org[module].length]));
+    const largest = EXPORTED.reduce((a, b) => (sizes[a]! >= sizes[b]! ? a : b));
+
+    const result = await syncFull({ crm, copy: new SqlCrmCopy(database.db), clock }, { bulkReadFrom: sizes[largest] });
+
+    const expected = Object.fromEntries(
+      EXPORTED.map((module) => [module, sizes[module]! >= sizes[largest]! ? 'bulk-read' : 'pages']),
+    );
+    expect(result.sources).toEqual({ ...expected, Notes: 'pages' });
+    expect(result.bulkReadFallbacks).toEqual([]);
+    // One job for the largest module (its fields, the job, its polls and the download), no more.
+    expect(bulk.apiCalls).toBeLessThanOrEqual(6);
+    expect(result.counts[largest].fetched).toBe(sizes[largest]);
+  });
+
+  it('takes the module sizes it is given instead of asking Zoho again', async () => {
+    sandbox = await startSandbox(org);
+    database = await freshPostgres();
+    const { crm } = bulkReadingClient(sandbox);
+    const sizes = new Map(EXPORTED.map((module) => [module, 0]));
+    const counts = vi.spyOn(crm, 'countRecords');
+
+    const result = await syncFull(
+      { crm, copy: new SqlCrmCopy(database.db), clock },
+      { moduleSizes: sizes, bulkReadFrom: 1 },
+    );
+
+    expect(counts).not.toHaveBeenCalled();
+    expect(Object.values(result.sources)).toEqual(Array(EXPORTED.length + 1).fill('pages'));
+  });
+
   it('pages through every module while the Bulk API is down, and reports each fallback', async () => {
     sandbox = await startSandbox(org);
     database = await freshPostgres();
@@ -171,7 +209,7 @@ describe('a full sync whose Bulk Read fails', () => {
 
     const result = await syncFull(
       { crm, copy: new SqlCrmCopy(database.db), clock },
-      { onBulkReadFallback: (fallback) => told.push(fallback) },
+      { onBulkReadFallback: (fallback) => told.push(fallback), bulkReadFrom: 0 },
     );
 
     expect(result.bulkReadFallbacks.map((fallback) => fallback.module)).toEqual([...EXPORTED]);
@@ -211,7 +249,7 @@ describe('a full sync whose Bulk Read fails', () => {
     };
     const { crm } = bulkReadingClient(sandbox, { fetch: failingSecondDownload });
 
-    const result = await syncFull({ crm, copy: new SqlCrmCopy(database.db), clock });
+    const result = await syncFull({ crm, copy: new SqlCrmCopy(database.db), clock }, { bulkReadFrom: 0 });
 
     expect(result.bulkReadFallbacks.map((fallback) => fallback.module)).toEqual(['Accounts']);
     expect(result.sources).toMatchObject({ Accounts: 'pages', Contacts: 'bulk-read' });
@@ -231,7 +269,7 @@ describe('a full sync whose Bulk Read fails', () => {
       throw failure;
     };
 
-    await expect(syncFull({ crm, copy, clock })).rejects.toBe(failure);
+    await expect(syncFull({ crm, copy, clock }, { bulkReadFrom: 0 })).rejects.toBe(failure);
     const [run] = await database.db.query<{ status: string }>('SELECT status FROM sync_runs');
     expect(run?.status).toBe('failed');
   });
