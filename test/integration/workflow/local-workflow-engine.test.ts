@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalWorkflowEngine, type TaskHandler } from '../../../local/workflow/local-workflow-engine.ts';
 import { WorkflowStore } from '../../../local/workflow/workflow-store.ts';
@@ -147,5 +150,26 @@ describe.each(databases())('the local workflow runner on %s', (_name, makeDb) =>
     await engine.startExecution('account-analysis', 'run-7', { runId: 'run-7', items: ['a'] });
     await engine.idle();
     expect(count('prepare')).toBe(1);
+  });
+});
+
+describe('the local workflow runner’s definitions', () => {
+  it('refuses a definition that is not valid ASL when the engine is built, before anything runs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'asl-'));
+    const invalid = join(dir, 'invalid.asl.json');
+    await writeFile(
+      invalid,
+      JSON.stringify({ StartAt: 'Only', States: { Only: { Type: 'Pass', InputPath: 'not a path', End: true } } }),
+    );
+    const build = () =>
+      new LocalWorkflowEngine({
+        store: {} as WorkflowStore,
+        definitions: { 'account-analysis': invalid },
+        handlers: {},
+        owner: 'test',
+      });
+
+    expect(build).toThrow(/State machine definition is invalid/);
+    await rm(dir, { recursive: true, force: true });
   });
 });
